@@ -1,0 +1,288 @@
+#include "CommandLine.h"
+
+#include "assembler/Assembler.h"
+#include "bench/Bench.h"
+#include "machine/UnicornCpu.h"
+#include "run/Report.h"
+#include "run/Session.h"
+#include "trace/CostModel.h"
+#include "vmm/Technique.h"
+
+#include <QCommandLineParser>
+#include <QCoreApplication>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QJsonObject>
+#include <QTextStream>
+#include <exception>
+#include <optional>
+
+namespace vmwb::app {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("vmwb::CommandLine", text);
+}
+
+QTextStream &out()
+{
+    static QTextStream stream(stdout);
+    return stream;
+}
+
+// Messages go out at once and unbuffered, in order with anything else on the terminal.
+class ErrorStream
+{
+public:
+    template <typename T>
+    ErrorStream &operator<<(const T &value)
+    {
+        m_stream << value;
+        m_stream.flush();
+        return *this;
+    }
+
+private:
+    QTextStream m_stream{stderr};
+};
+
+ErrorStream &err()
+{
+    static ErrorStream stream;
+    return stream;
+}
+
+QString usage()
+{
+    return tr("Usage:\n"
+              "  vmm-workbench                         open the workbench window\n"
+              "  vmm-workbench run FILE.asm [options]  run a guest snippet without a window\n"
+              "  vmm-workbench bench [--json]          measure the engine on this machine\n"
+              "  vmm-workbench techniques [--json]     list techniques and cost presets\n"
+              "Run 'vmm-workbench COMMAND --help' for a command's options.\n"
+              "Exit codes: 0 done, 2 bad input, 3 internal error.\n");
+}
+
+// Parses a whole number for `option`; reports and returns nothing when it is not one.
+std::optional<std::uint64_t> number(const QCommandLineParser &parser, const QString &option)
+{
+    bool ok = false;
+    const QString text = parser.value(option);
+    const qulonglong value = text.toULongLong(&ok, 0);
+    if (!ok) {
+        err() << tr("error: --%1 expects a whole number of 0 or more, got \"%2\"").arg(option, text)
+              << "\n";
+        return std::nullopt;
+    }
+    return value;
+}
+
+void printJson(const QJsonObject &object)
+{
+    out() << QJsonDocument(object).toJson(QJsonDocument::Indented);
+    out().flush();
+}
+
+int runSnippet(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(tr("Runs a guest snippet headless and prints what happened."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("run"), tr("the command"));
+    parser.addPositionalArgument(QStringLiteral("FILE.asm"), tr("the NASM x86-64 snippet"));
+    const QString defaults = tr("default: %1");
+    parser.addOption(
+        {QStringLiteral("technique"),
+         tr("native or trap-and-emulate (%1)").arg(defaults.arg(QStringLiteral("native"))),
+         QStringLiteral("NAME"), QStringLiteral("native")});
+    parser.addOption({QStringLiteral("timer-period"),
+                      tr("guest instructions between timer interrupts, 0 = off (%1); the guest "
+                         "can also program the timer itself")
+                          .arg(defaults.arg(0)),
+                      QStringLiteral("N"), QStringLiteral("0")});
+    parser.addOption({QStringLiteral("max-instructions"),
+                      tr("the instruction budget (%1)")
+                          .arg(defaults.arg(SessionOptions::kDefaultMaxInstructions)),
+                      QStringLiteral("N"),
+                      QString::number(SessionOptions::kDefaultMaxInstructions)});
+    parser.addOption({QStringLiteral("cost-preset"),
+                      tr("the cost model (%1)").arg(defaults.arg(CostPresets::defaultId())),
+                      QStringLiteral("NAME"), CostPresets::defaultId()});
+    parser.addOption({QStringLiteral("events"),
+                      tr("how many events to keep in the report (%1)")
+                          .arg(defaults.arg(Trace::kDefaultStorageLimit)),
+                      QStringLiteral("N"), QString::number(Trace::kDefaultStorageLimit)});
+    parser.addOption({QStringLiteral("json"), tr("print one JSON object")});
+    if (!parser.parse(arguments)) {
+        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
+        return kBadInput;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        out() << parser.helpText();
+        return kOk;
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 2) {
+        err() << tr("error: run needs exactly one snippet file") << "\n" << usage();
+        return kBadInput;
+    }
+    SessionOptions options;
+    options.technique = parser.value(QStringLiteral("technique"));
+    options.costPreset = parser.value(QStringLiteral("cost-preset"));
+    const auto timer = number(parser, QStringLiteral("timer-period"));
+    const auto budget = number(parser, QStringLiteral("max-instructions"));
+    const auto events = number(parser, QStringLiteral("events"));
+    if (!timer || !budget || !events)
+        return kBadInput;
+    options.timerPeriod = *timer;
+    options.maxInstructions = *budget;
+    options.eventLimit = *events;
+
+    const QString path = positional.at(1);
+    const Assembler assembler;
+    AssemblerResult assembled = assembler.assembleFile(path);
+    if (!assembled.ok()) {
+        for (const AssemblerDiagnostic &diagnostic : assembled.errors)
+            err() << diagnostic.toString() << "\n";
+        return kBadInput;
+    }
+    for (const AssemblerDiagnostic &warning : assembled.program->warnings)
+        err() << warning.toString() << "\n";
+
+    const CostPresets presets;
+    Session session(std::move(*assembled.program), options, TechniqueRegistry::builtIn(), presets);
+    session.run();
+    if (parser.isSet(QStringLiteral("json")))
+        printJson(reportJson(session));
+    else
+        out() << reportText(session);
+    return kOk;
+}
+
+int listTechniques(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.addHelpOption();
+    parser.addOption({QStringLiteral("json"), tr("print one JSON object")});
+    if (!parser.parse(arguments)) {
+        err() << tr("error: %1").arg(parser.errorText()) << "\n";
+        return kBadInput;
+    }
+    const CostPresets presets;
+    const auto techniques = TechniqueRegistry::builtIn().techniques();
+    if (parser.isSet(QStringLiteral("json"))) {
+        QJsonArray techniqueList;
+        for (const TechniqueInfo &info : techniques) {
+            techniqueList.append(QJsonObject{
+                {QStringLiteral("id"), info.id},
+                {QStringLiteral("title"), QString::fromUtf8(info.title)},
+                {QStringLiteral("guest_ring"), info.guestRing},
+                {QStringLiteral("summary"), QString::fromUtf8(info.summary)},
+            });
+        }
+        QJsonArray presetList;
+        for (const CostPreset &preset : presets.all()) {
+            presetList.append(QJsonObject{{QStringLiteral("id"), preset.id},
+                                          {QStringLiteral("title"), preset.title},
+                                          {QStringLiteral("source"), preset.source}});
+        }
+        printJson({{QStringLiteral("techniques"), techniqueList},
+                   {QStringLiteral("cost_presets"), presetList}});
+        return kOk;
+    }
+    out() << tr("Techniques:") << "\n";
+    for (const TechniqueInfo &info : techniques) {
+        out() << QStringLiteral("  %1  %2\n")
+                     .arg(info.id, -18)
+                     .arg(QCoreApplication::translate("vmwb::Technique", info.summary));
+    }
+    out() << tr("Cost presets:") << "\n";
+    for (const CostPreset &preset : presets.all())
+        out() << QStringLiteral("  %1  %2\n").arg(preset.id, -18).arg(preset.title);
+    return kOk;
+}
+
+int runBenchmarks(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("Measures the engine on this machine; every figure is a ratio measured in this run."));
+    parser.addHelpOption();
+    parser.addOption({QStringLiteral("json"), tr("print one JSON object")});
+    parser.addOption({QStringLiteral("repetitions"),
+                      tr("runs per figure; the fastest counts (default: 5)"), QStringLiteral("N"),
+                      QStringLiteral("5")});
+    if (!parser.parse(arguments)) {
+        err() << tr("error: %1").arg(parser.errorText()) << "\n";
+        return kBadInput;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        out() << parser.helpText();
+        return kOk;
+    }
+    const auto repetitions = number(parser, QStringLiteral("repetitions"));
+    if (!repetitions || *repetitions == 0 || *repetitions > 100) {
+        err() << tr("error: --repetitions expects 1 to 100") << "\n";
+        return kBadInput;
+    }
+    BenchOptions options;
+    options.repetitions = static_cast<int>(*repetitions);
+    const CostPresets presets;
+    const BenchResult result = runBench(TechniqueRegistry::builtIn(), presets, options);
+    if (parser.isSet(QStringLiteral("json")))
+        printJson(benchJson(result));
+    else
+        out() << benchText(result);
+    return kOk;
+}
+
+} // namespace
+
+bool isCommand(const QStringList &arguments)
+{
+    if (arguments.size() < 2)
+        return false;
+    static const QStringList commands{
+        QStringLiteral("run"),       QStringLiteral("bench"),  QStringLiteral("techniques"),
+        QStringLiteral("help"),      QStringLiteral("--help"), QStringLiteral("-h"),
+        QStringLiteral("--version"),
+    };
+    return commands.contains(arguments.at(1));
+}
+
+bool hasDisplay()
+{
+    return !qEnvironmentVariableIsEmpty("DISPLAY") ||
+           !qEnvironmentVariableIsEmpty("WAYLAND_DISPLAY") ||
+           !qEnvironmentVariableIsEmpty("QT_QPA_PLATFORM");
+}
+
+int runCommand(const QStringList &arguments)
+{
+    const QString command = arguments.value(1);
+    try {
+        if (command == QLatin1String("run"))
+            return runSnippet(arguments);
+        if (command == QLatin1String("bench"))
+            return runBenchmarks(arguments);
+        if (command == QLatin1String("techniques"))
+            return listTechniques(arguments);
+        if (command == QLatin1String("--version")) {
+            out() << QCoreApplication::applicationName() << " "
+                  << QCoreApplication::applicationVersion() << "\n";
+            return kOk;
+        }
+        out() << usage();
+        return kOk;
+    } catch (const OptionError &e) {
+        err() << tr("error: %1").arg(QString::fromStdString(e.what())) << "\n";
+        return kBadInput;
+    } catch (const std::exception &e) {
+        err() << tr("internal error: %1").arg(QString::fromStdString(e.what())) << "\n";
+        return kInternalError;
+    }
+}
+
+} // namespace vmwb::app

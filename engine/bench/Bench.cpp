@@ -1,0 +1,334 @@
+#include "bench/Bench.h"
+
+#include "assembler/Assembler.h"
+#include "machine/PhysicalMemory.h"
+#include "machine/Platform.h"
+#include "machine/UnicornCpu.h"
+#include "run/Session.h"
+#include "trace/CostModel.h"
+#include "vmm/Technique.h"
+
+#include <QCoreApplication>
+#include <QElapsedTimer>
+#include <QJsonArray>
+#include <QTextStream>
+#include <QThread>
+#include <algorithm>
+#include <limits>
+
+namespace vmwb {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("vmwb::Bench", text);
+}
+
+constexpr double kTechniqueGoal = 0.9;
+constexpr double kTrapGoalNs = 1000.0;
+
+struct LoopSource
+{
+    const char *name;
+    const char *description;
+    std::uint64_t iterations;
+    std::uint64_t instructionsPerIteration;
+    std::uint64_t setupInstructions; // before the loop, including the final hlt
+    const char *source;              // `%1` is the iteration count
+};
+
+// Trap-free compute loops: no privileged instruction runs until the final hlt.
+const LoopSource kLoops[] = {
+    {"arithmetic",
+     QT_TRANSLATE_NOOP("vmwb::Bench", "a 4-instruction register loop (worst case "
+                                      "for per-block costs)"),
+     60'000'000, 4, 2,
+     "    mov rcx, %1\n"
+     ".loop:\n"
+     "    inc rax\n"
+     "    add rbx, rax\n"
+     "    dec rcx\n"
+     "    jnz .loop\n"
+     "    hlt\n"},
+    {"checksum",
+     QT_TRANSLATE_NOOP("vmwb::Bench", "a rotate-and-xor checksum over a 64 KiB "
+                                      "buffer, 8 instructions and one load per byte"),
+     30'000'000, 8, 3,
+     "    mov rcx, %1\n"
+     "    mov rsi, 0x200000\n"
+     ".loop:\n"
+     "    movzx eax, byte [rsi]\n"
+     "    add rbx, rax\n"
+     "    rol rbx, 5\n"
+     "    xor rbx, rax\n"
+     "    lea rsi, [rsi + 1]\n"
+     "    and rsi, 0x20ffff\n"
+     "    dec rcx\n"
+     "    jnz .loop\n"
+     "    hlt\n"},
+    {"unrolled",
+     QT_TRANSLATE_NOOP("vmwb::Bench", "the checksum unrolled 8 times: 43 "
+                                      "instructions per block"),
+     4'000'000, 43, 3,
+     "    mov rcx, %1\n"
+     "    mov rsi, 0x200000\n"
+     ".loop:\n"
+     "%rep 8\n"
+     "    movzx eax, byte [rsi]\n"
+     "    add rbx, rax\n"
+     "    rol rbx, 5\n"
+     "    xor rbx, rax\n"
+     "    lea rsi, [rsi + 1]\n"
+     "%endrep\n"
+     "    and rsi, 0x20ffff\n"
+     "    dec rcx\n"
+     "    jnz .loop\n"
+     "    hlt\n"},
+};
+
+// A loop of `cli` under trap-and-emulate: every iteration is one trap.
+constexpr std::uint64_t kTraps = 200'000;
+constexpr const char *kTrapLoop = "    mov ecx, %1\n"
+                                  ".loop:\n"
+                                  "    %2\n"
+                                  "    dec ecx\n"
+                                  "    jnz .loop\n"
+                                  "    hlt\n";
+
+AssembledProgram assemble(const Assembler &assembler, const QString &source, const QString &name)
+{
+    AssemblerResult result = assembler.assemble(source, name);
+    if (!result.ok()) {
+        throw EngineError("benchmark program " + name.toStdString() +
+                          " does not assemble: " + result.errors.front().toString().toStdString());
+    }
+    return std::move(*result.program);
+}
+
+// Plain Unicorn: the program at ring 0 in flat memory, no paging, no hooks.
+class BareRun
+{
+public:
+    BareRun(const AssembledProgram &program, bool withBlockHook)
+        : m_memory(16 * 1024 * 1024, platform::kMonitorBase, 4096)
+    {
+        m_memory.write(program.loadAddress, program.code.constData(),
+                       static_cast<std::size_t>(program.code.size()));
+        m_cpu.mapHostMemory(0, m_memory.guestSize(), m_memory.guest().data());
+        m_cpu.write(Register::Rsp, m_memory.guestSize());
+        if (withBlockHook)
+            m_cpu.setListener(&m_empty);
+        m_start = program.loadAddress;
+    }
+    void run()
+    {
+        if (m_cpu.run(m_start) != CpuError::None)
+            throw EngineError("a benchmark loop failed under bare Unicorn");
+    }
+
+private:
+    class EmptyListener final : public CpuListener
+    {
+        void onBlock(std::uint64_t, std::uint32_t) override {}
+        void onCodeHook(std::uint64_t) override {}
+        void onInterrupt(std::uint32_t) override {}
+        void onInvalidInstruction() override {}
+        void onUnmappedAccess(MemoryAccess, std::uint64_t) override {}
+        void onWriteToProtectedPage(std::uint64_t) override {}
+    };
+    PhysicalMemory m_memory;
+    UnicornCpu m_cpu;
+    EmptyListener m_empty;
+    std::uint64_t m_start = 0;
+};
+
+template <typename Prepare, typename Run>
+double fastest(int repetitions, Prepare &&prepare, Run &&run)
+{
+    double best = std::numeric_limits<double>::max();
+    for (int i = 0; i < repetitions; ++i) {
+        auto subject = prepare();
+        QElapsedTimer timer;
+        timer.start();
+        run(*subject);
+        best = std::min(best, static_cast<double>(timer.nsecsElapsed()) * 1e-9);
+    }
+    return best;
+}
+
+double sessionSeconds(const AssembledProgram &program, const QString &technique,
+                      std::size_t eventLimit, std::uint64_t expectedInstructions,
+                      std::uint64_t expectedTraps, const TechniqueRegistry &techniques,
+                      const CostPresets &presets, int repetitions)
+{
+    SessionOptions options;
+    options.technique = technique;
+    options.maxInstructions = expectedInstructions + 1000;
+    options.eventLimit = eventLimit;
+    return fastest(
+        repetitions,
+        [&] { return std::make_unique<Session>(program, options, techniques, presets); },
+        [&](Session &session) {
+            session.run();
+            if (session.status() != RunStatus::Halted ||
+                session.instructions() != expectedInstructions ||
+                session.trace().count(EventKind::Trap) != expectedTraps) {
+                throw EngineError(
+                    "benchmark loop misbehaved under " + technique.toStdString() + ": " +
+                    std::to_string(session.instructions()) + " instructions, " +
+                    std::to_string(session.trace().count(EventKind::Trap)) + " traps");
+            }
+        });
+}
+
+} // namespace
+
+double BenchResult::trapRoundTripNs() const
+{
+    return traps ? (trapLoopSeconds - nopLoopSeconds) * 1e9 / static_cast<double>(traps) : 0;
+}
+
+double BenchResult::loggedTrapRoundTripNs() const
+{
+    return loggedTraps
+               ? (trapLoggedSeconds - nopLoopSeconds) * 1e9 / static_cast<double>(loggedTraps)
+               : 0;
+}
+
+BenchResult runBench(const TechniqueRegistry &techniques, const CostPresets &presets,
+                     const BenchOptions &options)
+{
+    const Assembler assembler;
+    BenchResult result;
+    const int repetitions = std::max(1, options.repetitions);
+
+    for (const LoopSource &loop : kLoops) {
+        const AssembledProgram program =
+            assemble(assembler, QString::fromLatin1(loop.source).arg(loop.iterations),
+                     QLatin1String(loop.name));
+        BenchLoop figures;
+        figures.name = QLatin1String(loop.name);
+        figures.description = tr(loop.description);
+        figures.instructions =
+            loop.iterations * loop.instructionsPerIteration + loop.setupInstructions;
+        figures.bareSeconds = fastest(
+            repetitions, [&] { return std::make_unique<BareRun>(program, false); },
+            [](BareRun &run) { run.run(); });
+        figures.blockHookSeconds = fastest(
+            repetitions, [&] { return std::make_unique<BareRun>(program, true); },
+            [](BareRun &run) { run.run(); });
+        for (const TechniqueInfo &info : techniques.techniques()) {
+            // The final hlt traps under a deprivileging technique.
+            const std::uint64_t traps = info.guestRing == 3 ? 1 : 0;
+            figures.techniqueSeconds.emplace_back(
+                info.id,
+                sessionSeconds(program, info.id, Trace::kDefaultStorageLimit, figures.instructions,
+                               traps, techniques, presets, repetitions));
+        }
+        result.loops.push_back(std::move(figures));
+    }
+
+    // Trap round trip: the same loop with cli (one trap per iteration) and with nop (none).
+    const QString trapTechnique = QStringLiteral("trap-and-emulate");
+    const AssembledProgram traps =
+        assemble(assembler, QString::fromLatin1(kTrapLoop).arg(kTraps).arg(QStringLiteral("cli")),
+                 QStringLiteral("trap-loop"));
+    const AssembledProgram nops =
+        assemble(assembler, QString::fromLatin1(kTrapLoop).arg(kTraps).arg(QStringLiteral("nop")),
+                 QStringLiteral("nop-loop"));
+    const std::uint64_t loopInstructions = 3 * kTraps + 2;
+    result.traps = kTraps;
+    result.trapLoopSeconds = sessionSeconds(traps, trapTechnique, 0, loopInstructions, kTraps + 1,
+                                            techniques, presets, repetitions);
+    result.nopLoopSeconds = sessionSeconds(nops, trapTechnique, 0, loopInstructions, 1, techniques,
+                                           presets, repetitions);
+    result.loggedTraps = kTraps;
+    result.trapLoggedSeconds = sessionSeconds(traps, trapTechnique, kTraps + 10, loopInstructions,
+                                              kTraps + 1, techniques, presets, repetitions);
+    return result;
+}
+
+QJsonObject benchJson(const BenchResult &result)
+{
+    QJsonObject json;
+    json.insert(QStringLiteral("host_threads"), QThread::idealThreadCount());
+    QJsonArray loops;
+    bool techniquesMeetGoal = true;
+    for (const BenchLoop &loop : result.loops) {
+        QJsonObject entry;
+        entry.insert(QStringLiteral("name"), loop.name);
+        entry.insert(QStringLiteral("description"), loop.description);
+        entry.insert(QStringLiteral("instructions"), static_cast<qint64>(loop.instructions));
+        const auto rate = [&loop](double seconds) {
+            return static_cast<double>(loop.instructions) / seconds / 1e6;
+        };
+        entry.insert(
+            QStringLiteral("bare_unicorn"),
+            QJsonObject{{QStringLiteral("seconds"), loop.bareSeconds},
+                        {QStringLiteral("minstructions_per_second"), rate(loop.bareSeconds)}});
+        entry.insert(QStringLiteral("bare_unicorn_with_block_hook"),
+                     QJsonObject{{QStringLiteral("seconds"), loop.blockHookSeconds},
+                                 {QStringLiteral("ratio_to_bare"),
+                                  loop.bareSeconds / loop.blockHookSeconds}});
+        QJsonObject techniques;
+        for (const auto &[id, seconds] : loop.techniqueSeconds) {
+            const double ratio = loop.bareSeconds / seconds;
+            techniquesMeetGoal = techniquesMeetGoal && ratio >= kTechniqueGoal;
+            techniques.insert(
+                id, QJsonObject{{QStringLiteral("seconds"), seconds},
+                                {QStringLiteral("minstructions_per_second"), rate(seconds)},
+                                {QStringLiteral("ratio_to_bare"), ratio}});
+        }
+        entry.insert(QStringLiteral("techniques"), techniques);
+        loops.append(entry);
+    }
+    json.insert(QStringLiteral("loops"), loops);
+    json.insert(
+        QStringLiteral("trap_round_trip"),
+        QJsonObject{{QStringLiteral("technique"), QStringLiteral("trap-and-emulate")},
+                    {QStringLiteral("traps"), static_cast<qint64>(result.traps)},
+                    {QStringLiteral("ns"), result.trapRoundTripNs()},
+                    {QStringLiteral("ns_with_every_event_stored"), result.loggedTrapRoundTripNs()},
+                    {QStringLiteral("trap_loop_seconds"), result.trapLoopSeconds},
+                    {QStringLiteral("nop_loop_seconds"), result.nopLoopSeconds}});
+    json.insert(QStringLiteral("goals"),
+                QJsonObject{{QStringLiteral("technique_ratio_at_least"), kTechniqueGoal},
+                            {QStringLiteral("technique_ratio_met"), techniquesMeetGoal},
+                            {QStringLiteral("trap_round_trip_ns_below"), kTrapGoalNs},
+                            {QStringLiteral("trap_round_trip_met"),
+                             result.trapRoundTripNs() < kTrapGoalNs}});
+    return json;
+}
+
+QString benchText(const BenchResult &result)
+{
+    QString text;
+    QTextStream out(&text);
+    out << tr("Trap-free loops (fastest of the runs; ratio = bare Unicorn time / this time):")
+        << "\n";
+    for (const BenchLoop &loop : result.loops) {
+        out << QStringLiteral("  %1: %2\n").arg(loop.name, loop.description);
+        const auto line = [&](const QString &what, double seconds) {
+            out << QStringLiteral("    %1 %2 s  %3 M instructions/s  ratio %4\n")
+                       .arg(what, -28)
+                       .arg(seconds, 7, 'f', 3)
+                       .arg(static_cast<double>(loop.instructions) / seconds / 1e6, 7, 'f', 0)
+                       .arg(loop.bareSeconds / seconds, 5, 'f', 2);
+        };
+        line(tr("bare Unicorn"), loop.bareSeconds);
+        line(tr("bare Unicorn + block hook"), loop.blockHookSeconds);
+        for (const auto &[id, seconds] : loop.techniqueSeconds)
+            line(id, seconds);
+    }
+    out << tr("Trap round trip under trap-and-emulate (%1 cli traps): %2 ns; with every event "
+              "stored and formatted: %3 ns (goal: under %4 ns)")
+               .arg(result.traps)
+               .arg(result.trapRoundTripNs(), 0, 'f', 0)
+               .arg(result.loggedTrapRoundTripNs(), 0, 'f', 0)
+               .arg(kTrapGoalNs, 0, 'f', 0)
+        << "\n";
+    return text;
+}
+
+} // namespace vmwb

@@ -1,0 +1,51 @@
+#pragma once
+
+// The engine's speed on this machine, each figure a ratio measured in the same run:
+// trap-free compute loops under bare Unicorn (no hooks, no monitor) and under each technique,
+// and the round trip of a trap (fault, emulate, resume).
+
+#include <QJsonObject>
+#include <QString>
+#include <cstdint>
+#include <vector>
+
+namespace vmwb {
+
+class CostPresets;
+class TechniqueRegistry;
+
+struct BenchOptions
+{
+    int repetitions = 5; // the fastest of these runs counts
+};
+
+struct BenchLoop
+{
+    QString name;
+    QString description;
+    std::uint64_t instructions = 0; // guest instructions per run
+    double bareSeconds = 0;         // plain Unicorn, no hooks at all
+    double blockHookSeconds = 0;    // plain Unicorn with an empty block hook
+    std::vector<std::pair<QString, double>> techniqueSeconds;
+};
+
+struct BenchResult
+{
+    std::vector<BenchLoop> loops;
+    std::uint64_t traps = 0;
+    double trapLoopSeconds = 0;   // a loop of privileged instructions under trap-and-emulate
+    double nopLoopSeconds = 0;    // the same loop with the instruction replaced by nop
+    double trapLoggedSeconds = 0; // the trap loop with every event stored and formatted
+    std::uint64_t loggedTraps = 0;
+
+    double trapRoundTripNs() const;
+    double loggedTrapRoundTripNs() const;
+};
+
+// Throws EngineError if a benchmark program does not behave (e.g. the trap count is off).
+BenchResult runBench(const TechniqueRegistry &techniques, const CostPresets &presets,
+                     const BenchOptions &options);
+QJsonObject benchJson(const BenchResult &result);
+QString benchText(const BenchResult &result);
+
+} // namespace vmwb

@@ -1,0 +1,837 @@
+#include "machine/Machine.h"
+
+#include "hw/Exceptions.h"
+#include "hw/Paging.h"
+#include "machine/Operands.h"
+#include "mmu/PageWalker.h"
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <exception>
+#include <string>
+
+namespace vmwb {
+
+namespace {
+// After this many returns from Unicorn that nothing explains, the engine gives up.
+constexpr int kMaxUnexplainedReturns = 1000;
+
+// memcmp for the short byte runs of a block, inlined: it runs once per executed block.
+inline bool sameBytes(const std::uint8_t *a, const std::uint8_t *b, std::size_t size)
+{
+    std::size_t i = 0;
+    for (; i + 8 <= size; i += 8) {
+        std::uint64_t x = 0;
+        std::uint64_t y = 0;
+        std::memcpy(&x, a + i, 8);
+        std::memcpy(&y, b + i, 8);
+        if (x != y)
+            return false;
+    }
+    for (; i < size; ++i) {
+        if (a[i] != b[i])
+            return false;
+    }
+    return true;
+}
+} // namespace
+
+// A translation block as the engine decoded it: where its instructions start.
+struct Machine::Block
+{
+    std::uint64_t start = 0;
+    std::uint32_t size = 0;
+    std::vector<std::uint16_t> offsets; // of each instruction from `start`, ascending
+    std::vector<std::uint8_t> bytes;    // the code as decoded, to notice self-modifying code
+    const std::uint8_t *host = nullptr; // where those bytes live, when inside one page
+    Machine::CodePage *page = nullptr;  // the protected page it lies in, if within one
+    std::uint64_t generation = 0;       // the page's generation when last compared
+    bool endsWithHlt = false;
+
+    // Whether the bytes are known to be as decoded without comparing them.
+    bool trusted() const { return page && page->protectedNow && generation == page->generation; }
+
+    std::uint64_t instructions = 0; // offsets.size(), read on every run of the block
+    std::uint64_t count() const { return instructions; }
+    std::uint64_t address(std::uint64_t index) const { return start + offsets[index]; }
+    std::uint64_t length(std::uint64_t index) const
+    {
+        return (index + 1 < count() ? offsets[index + 1] : size) - offsets[index];
+    }
+
+    // How many of this block's instructions ran, given that the next block starts at `next`
+    // with `nextSize` bytes. Normally all of them. But when an instruction writes into the
+    // code of its own block, QEMU abandons the block before that instruction and runs it alone
+    // in a one-instruction block (self-modifying code, "current_tb_modified"): the block
+    // reported next is exactly that instruction, inside this block and not its last one.
+    std::uint64_t ranBefore(std::uint64_t next, std::uint32_t nextSize) const
+    {
+        if (nextSize >= size || next < start || next >= start + size || count() < 2)
+            return count();
+        const std::uint64_t index = indexOf(next);
+        if (index + 1 < count() && address(index) == next && length(index) == nextSize)
+            return index;
+        return count();
+    }
+
+    // How many of this block's instructions lie before `rip`. An address outside the block
+    // means control left it at its end: all of them ran.
+    std::uint64_t indexOf(std::uint64_t rip) const
+    {
+        if (rip < start || rip >= start + size)
+            return count();
+        const auto offset = static_cast<std::uint16_t>(rip - start);
+        return static_cast<std::uint64_t>(std::lower_bound(offsets.begin(), offsets.end(), offset) -
+                                          offsets.begin());
+    }
+};
+
+Machine::Machine(Config config, MachineClient &client)
+    : m_client(client),
+      m_memory(config.guestMemorySize, platform::kMonitorBase, platform::kMonitorSize),
+      m_cpu(std::make_unique<UnicornCpu>()),
+      m_instructionCache(std::make_unique<std::array<CachedInstruction, 64>>())
+{
+    m_cpu->mapHostMemory(0, m_memory.guestSize(), m_memory.guest().data());
+    m_cpu->mapHostMemory(platform::kMonitorBase, m_memory.monitorSize(), m_memory.monitor().data());
+    // The latch probe needs the platform's GDT; boot() rewrites the parameters later.
+    installPlatform(m_memory, GuestEntry{});
+    m_latch = FaultLatch::calibrate(*m_cpu, platform::kLatchProbe);
+    m_cpu->setListener(this);
+}
+
+Machine::~Machine()
+{
+    m_cpu->setListener(nullptr);
+}
+
+void Machine::load(std::uint64_t address, std::span<const std::uint8_t> bytes)
+{
+    if (address + bytes.size() > m_memory.guestSize() ||
+        !m_memory.write(address, bytes.data(), bytes.size()))
+        throw EngineError("program does not fit into guest memory");
+    if (m_booted)
+        m_cpu->removeCache(address, address + bytes.size());
+}
+
+void Machine::boot(const GuestEntry &requested)
+{
+    if (m_booted)
+        throw EngineError("the machine has already booted");
+    GuestEntry entry = requested;
+    if (entry.rsp == 0)
+        entry.rsp = m_memory.guestSize();
+    installPlatform(m_memory, entry);
+
+    m_booting = true;
+    m_bootEntry = entry.rip;
+    m_cpu->addCodeHook(entry.rip);
+    m_latch->clear(*m_cpu);
+    const CpuError error = m_cpu->run(platform::kBootCode);
+    m_booting = false;
+    m_cpu->removeCodeHook(entry.rip);
+    if (m_callbackError) {
+        const std::string message = *m_callbackError;
+        m_callbackError.reset();
+        throw EngineError(message);
+    }
+    if (error != CpuError::None || m_cpu->rip() != entry.rip)
+        throw EngineError("the firmware did not reach the guest's entry point");
+
+    for (Register r : {Register::Rax, Register::Rcx, Register::Rdx, Register::Rbx, Register::Rbp,
+                       Register::Rsi, Register::Rdi, Register::R8, Register::R9, Register::R10,
+                       Register::R11, Register::R12, Register::R13, Register::R14, Register::R15})
+        m_cpu->write(r, 0);
+    m_retired = 0;
+    m_cr3 = m_cpu->read(Register::Cr3);
+    m_booted = true;
+}
+
+ExecuteResult Machine::execute(std::uint64_t deadline)
+{
+    if (!m_booted)
+        throw EngineError("execute() before boot()");
+    m_deadline = deadline;
+    m_cr3 = m_cpu->read(Register::Cr3);
+    int unexplained = 0;
+    for (;;) {
+        if (m_retired >= m_deadline) {
+            disarmDeadlineStop();
+            return {StopReason::Deadline, CpuError::None};
+        }
+        if (m_externalStop.load()) {
+            disarmDeadlineStop();
+            return {StopReason::External, CpuError::None};
+        }
+        applyPendingHooks();
+        m_stop = InternalStop::None;
+        m_deferredRip.reset();
+        m_invalidOpcode = false;
+        m_unmapped.reset();
+        m_lastClosed = nullptr;
+        m_latch->clear(*m_cpu);
+
+        m_inRun = true;
+        const CpuError error = m_cpu->run(m_cpu->rip());
+        m_inRun = false;
+
+        if (m_unmapped)
+            locateUnmappedAccess();
+        if (m_current && m_stop == InternalStop::None && m_externalStop.load()) {
+            // Stopped from another thread between this block's hook and its start: it did not
+            // run, and RIP was not stored (see onBlock).
+            m_cpu->write(Register::Rip, m_current->start);
+            m_current = nullptr;
+            m_stop = InternalStop::External;
+        }
+        if (m_current)
+            closeBlockAt(m_cpu->rip());
+        if (m_callbackError) {
+            const std::string message = *m_callbackError;
+            m_callbackError.reset();
+            disarmDeadlineStop();
+            throw EngineError(message);
+        }
+        if (m_deferredRip) {
+            m_cpu->write(Register::Rip, *m_deferredRip);
+            m_deferredRip.reset();
+        }
+        if (m_invalidOpcode) {
+            // Unicorn stops after an invalid opcode; the client decides what #UD means.
+            const std::uint64_t rip = m_cpu->rip();
+            deliverException({vector::kInvalidOpcode, false, rip, 0, nullptr});
+            if (m_callbackError) {
+                const std::string message = *m_callbackError;
+                m_callbackError.reset();
+                throw EngineError(message);
+            }
+            if (m_deferredRip) {
+                m_cpu->write(Register::Rip, *m_deferredRip);
+                m_deferredRip.reset();
+            }
+            if (m_stop == InternalStop::Client) {
+                disarmDeadlineStop();
+                return {StopReason::ClientRequest, CpuError::None};
+            }
+            continue;
+        }
+
+        switch (m_stop) {
+        case InternalStop::Restart:
+            continue;
+        case InternalStop::Deadline:
+            disarmDeadlineStop();
+            return {StopReason::Deadline, CpuError::None};
+        case InternalStop::BeforeWatched:
+            disarmDeadlineStop();
+            return {StopReason::BeforeWatched, CpuError::None};
+        case InternalStop::Client:
+            disarmDeadlineStop();
+            return {StopReason::ClientRequest, CpuError::None};
+        case InternalStop::External:
+            disarmDeadlineStop();
+            return {StopReason::External, CpuError::None};
+        case InternalStop::None:
+            break;
+        }
+        if (m_unmapped && m_unmapped->located && !isCanonical(m_unmapped->address)) {
+            // A real CPU raises #GP (#SS for the stack) for a non-canonical address; Unicorn
+            // stops instead, so the engine raises the exception.
+            const std::uint64_t rip = m_cpu->rip();
+            const Instruction *instruction = instructionAt(rip);
+            bool stack = false;
+            if (instruction) {
+                for (const Operand &operand : instruction->operands) {
+                    if (operand.kind == OperandKind::Memory &&
+                        (operand.mem.base == Register::Rsp || operand.mem.base == Register::Rbp))
+                        stack = true;
+                }
+            }
+            deliverException({stack ? vector::kStackFault : vector::kGeneralProtection, false, rip,
+                              instruction ? instruction->nextAddress() : 0, instruction});
+            if (m_callbackError) {
+                const std::string message = *m_callbackError;
+                m_callbackError.reset();
+                throw EngineError(message);
+            }
+            if (m_deferredRip) {
+                m_cpu->write(Register::Rip, *m_deferredRip);
+                m_deferredRip.reset();
+            }
+            m_unmapped.reset();
+            if (m_stop == InternalStop::Client) {
+                disarmDeadlineStop();
+                return {StopReason::ClientRequest, CpuError::None};
+            }
+            continue;
+        }
+        if (error != CpuError::None) {
+            disarmDeadlineStop();
+            return {StopReason::CpuError, error};
+        }
+        if (lastInstructionWasHlt(m_cpu->rip())) {
+            disarmDeadlineStop();
+            return {StopReason::Halted, CpuError::None};
+        }
+        if (++unexplained > kMaxUnexplainedReturns)
+            throw EngineError("the emulator keeps returning without a reason");
+    }
+}
+
+void Machine::continueAt(std::uint64_t rip, bool retires)
+{
+    if (m_current)
+        closeBlockAt(m_eventAddress);
+    if (retires)
+        ++m_retired;
+    m_handled = true;
+    // Writing RIP inside a hook makes Unicorn leave the current block and go on at the new RIP.
+    m_cpu->write(Register::Rip, rip);
+}
+
+void Machine::stopAt(std::uint64_t rip, bool retires)
+{
+    if (m_current)
+        closeBlockAt(m_eventAddress);
+    if (retires)
+        ++m_retired;
+    m_handled = true;
+    // Not written now: a RIP written inside a hook makes Unicorn resume, undoing the stop.
+    m_deferredRip = rip;
+    requestInternalStop(InternalStop::Client);
+}
+
+void Machine::requestStop()
+{
+    m_externalStop = true;
+    m_cpu->stop();
+}
+
+void Machine::requestInternalStop(InternalStop why)
+{
+    m_stop = why;
+    if (m_inRun)
+        m_cpu->stop();
+}
+
+std::optional<std::uint64_t> Machine::translate(std::uint64_t linear) const
+{
+    const PageWalk walk = walkPageTables(m_memory, m_cr3, linear);
+    if (!walk.present)
+        return std::nullopt;
+    return walk.physical;
+}
+
+bool Machine::readLinear(std::uint64_t linear, void *buffer, std::size_t size) const
+{
+    auto *out = static_cast<std::uint8_t *>(buffer);
+    while (size > 0) {
+        const std::uint64_t inPage = paging::kPageSize4K - (linear & (paging::kPageSize4K - 1));
+        const std::size_t chunk = std::min<std::uint64_t>(size, inPage);
+        const auto physical = translate(linear);
+        if (!physical || !m_memory.read(*physical, out, chunk))
+            return false;
+        linear += chunk;
+        out += chunk;
+        size -= chunk;
+    }
+    return true;
+}
+
+bool Machine::writeLinear(std::uint64_t linear, const void *buffer, std::size_t size)
+{
+    const auto *in = static_cast<const std::uint8_t *>(buffer);
+    const std::uint64_t start = linear;
+    std::size_t left = size;
+    while (left > 0) {
+        const std::uint64_t inPage = paging::kPageSize4K - (linear & (paging::kPageSize4K - 1));
+        const std::size_t chunk = std::min<std::uint64_t>(left, inPage);
+        const auto physical = translate(linear);
+        if (!physical || !m_memory.write(*physical, in, chunk))
+            return false;
+        if (auto it = m_codePages.find(*physical & ~(paging::kPageSize4K - 1));
+            it != m_codePages.end())
+            ++it->second.generation;
+        linear += chunk;
+        in += chunk;
+        left -= chunk;
+    }
+    m_cpu->removeCache(start, start + size);
+    return true;
+}
+
+namespace {
+// Reads up to 15 bytes of code at `linear`: fewer when the next page is not mapped.
+std::size_t readCode(const Machine &machine, std::uint64_t linear,
+                     std::array<std::uint8_t, 15> &bytes)
+{
+    const std::size_t first = std::min<std::size_t>(
+        bytes.size(), paging::kPageSize4K - (linear & (paging::kPageSize4K - 1)));
+    if (!machine.readLinear(linear, bytes.data(), first))
+        return 0;
+    if (first < bytes.size() &&
+        machine.readLinear(linear + first, bytes.data() + first, bytes.size() - first))
+        return bytes.size();
+    return first;
+}
+} // namespace
+
+std::optional<Instruction> Machine::decodeAt(std::uint64_t linear, Decoder::Detail detail) const
+{
+    std::array<std::uint8_t, 15> bytes{};
+    const std::size_t available = readCode(*this, linear, bytes);
+    return m_decoder.decode(std::span<const std::uint8_t>(bytes.data(), available), linear, detail);
+}
+
+const Instruction *Machine::instructionAt(std::uint64_t linear) const
+{
+    std::array<std::uint8_t, 15> bytes{};
+    const std::size_t available = readCode(*this, linear, bytes);
+    CachedInstruction &entry = (*m_instructionCache)[linear % m_instructionCache->size()];
+    if (entry.valid && entry.instruction.address == linear &&
+        entry.instruction.length <= available &&
+        std::memcmp(entry.instruction.bytes.data(), bytes.data(), entry.instruction.length) == 0)
+        return &entry.instruction;
+    auto decoded = m_decoder.decode(std::span<const std::uint8_t>(bytes.data(), available), linear,
+                                    Decoder::Detail::Facts);
+    if (!decoded) {
+        entry.valid = false;
+        return nullptr;
+    }
+    entry.instruction = std::move(*decoded);
+    entry.valid = true;
+    return &entry.instruction;
+}
+
+void Machine::forgetDecodedCode()
+{
+    m_current = nullptr;
+    m_lastBlock = nullptr;
+    m_lastClosed = nullptr;
+    m_blocks.clear();
+    m_cr3 = m_cpu->read(Register::Cr3);
+}
+
+// --- Unicorn callbacks. They must not throw: errors are kept and rethrown by execute(). ---
+
+void Machine::onBlock(std::uint64_t address, std::uint32_t size)
+{
+    // The common case first: a loop running its block again, far from the deadline.
+    Block *block = m_lastBlock;
+    if (block && block == m_current && block->start == address && block->size == size &&
+        block->trusted() && !m_externalStop.load(std::memory_order_relaxed)) {
+        const std::uint64_t retired = m_retired + block->count() - m_currentCounted;
+        if (retired + block->count() <= m_deadline) {
+            m_retired = retired;
+            m_currentCounted = 0;
+            return;
+        }
+    }
+    onBlockSlow(address, size);
+}
+
+void Machine::onBlockSlow(std::uint64_t address, std::uint32_t size)
+{
+    if (m_booting)
+        return;
+    if (m_current) {
+        m_retired += m_current->ranBefore(address, size) - m_currentCounted;
+        m_current = nullptr;
+    }
+    // Unicorn does not store RIP before a block hook: a stop requested here leaves RIP at
+    // whatever it was last synchronised to (often the previous block's start). The block did
+    // not run, so the guest resumes at its start.
+    const auto stopBeforeBlock = [this, address](InternalStop why) {
+        m_deferredRip = address;
+        requestInternalStop(why);
+    };
+    if (m_externalStop.load(std::memory_order_relaxed)) {
+        stopBeforeBlock(InternalStop::External);
+        return;
+    }
+    Block *block = m_lastBlock;
+    const bool same =
+        block && block->start == address && block->size == size &&
+        (block->trusted() || (block->host && sameBytes(block->host, block->bytes.data(), size)));
+    if (!same) {
+        try {
+            block = blockAt(address, size);
+        } catch (const std::exception &e) {
+            m_callbackError = e.what();
+            stopBeforeBlock(InternalStop::Client);
+            return;
+        }
+        if (!block) {
+            // New exact hooks must be compiled into the block before it runs.
+            stopBeforeBlock(InternalStop::Restart);
+            return;
+        }
+        m_lastBlock = block;
+    }
+    const std::uint64_t count = block->count();
+    if (m_retired + count > m_deadline) {
+        const std::uint64_t remaining = m_deadline - m_retired;
+        if (remaining == 0) {
+            stopBeforeBlock(InternalStop::Deadline);
+            return;
+        }
+        const std::uint64_t target = block->address(remaining);
+        if (m_deadlineStop != target) {
+            m_pendingDeadlineStop = target;
+            stopBeforeBlock(InternalStop::Restart);
+            return;
+        }
+    }
+    m_current = block;
+    m_currentCounted = 0;
+}
+
+Machine::Block *Machine::blockAt(std::uint64_t address, std::uint32_t size)
+{
+    auto it = m_blocks.find(address);
+    if (it != m_blocks.end()) {
+        Block &known = *it->second;
+        bool unchanged = known.size == size;
+        if (unchanged && !known.trusted()) {
+            if (known.host) {
+                unchanged = sameBytes(known.host, known.bytes.data(), size);
+            } else {
+                std::vector<std::uint8_t> now(size);
+                unchanged = readLinear(address, now.data(), size) && now == known.bytes;
+            }
+            if (unchanged && known.page)
+                known.generation = known.page->generation;
+        }
+        if (unchanged)
+            return &known;
+    }
+    auto decoded = decodeBlock(address, size);
+    Block *block = decoded.get();
+    const bool newPage = trackCodePage(*block);
+    if (it != m_blocks.end()) {
+        if (m_lastBlock == it->second.get())
+            m_lastBlock = nullptr;
+        if (m_lastClosed == it->second.get())
+            m_lastClosed = nullptr;
+        it->second = std::move(decoded);
+    } else {
+        m_blocks.emplace(address, std::move(decoded));
+    }
+    // New exact hooks, or a page to protect, take effect before the block runs.
+    return m_pendingWatches.empty() && !newPage ? block : nullptr;
+}
+
+// Registers the page of a block that lies in one page; returns whether it must be protected
+// before the block runs.
+bool Machine::trackCodePage(Block &block)
+{
+    if (!block.host)
+        return false;
+    const auto physical = translate(block.start);
+    if (!physical)
+        return false;
+    const std::uint64_t page = *physical & ~(paging::kPageSize4K - 1);
+    CodePage &state = m_codePages[page];
+    block.page = &state;
+    block.generation = state.generation;
+    if (state.hot || state.protectedNow || state.queued)
+        return false;
+    state.queued = true;
+    m_pagesToProtect.push_back(page);
+    return true;
+}
+
+void Machine::onWriteToProtectedPage(std::uint64_t address)
+{
+    // Unicorn looks its regions up by the linear address here; guest memory is identity-mapped.
+    const std::uint64_t page = address & ~(paging::kPageSize4K - 1);
+    try {
+        m_cpu->protect(page, true);
+    } catch (const std::exception &e) {
+        m_callbackError = e.what();
+        requestInternalStop(InternalStop::Client);
+        return;
+    }
+    auto it = m_codePages.find(page);
+    if (it == m_codePages.end())
+        return;
+    CodePage &state = it->second;
+    state.protectedNow = false;
+    ++state.generation;
+    // Written twice: code and data share the page; comparing its blocks is cheaper than a
+    // fault on every write.
+    state.hot = ++state.writes >= 2;
+    if (!state.hot && !state.queued) {
+        state.queued = true;
+        m_pagesToProtect.push_back(page);
+    }
+}
+
+std::unique_ptr<Machine::Block> Machine::decodeBlock(std::uint64_t address, std::uint32_t size)
+{
+    auto block = std::make_unique<Block>();
+    block->start = address;
+    block->size = size;
+    block->bytes.resize(size);
+    if (!readLinear(address, block->bytes.data(), size))
+        throw EngineError("a translation block lies outside mapped memory");
+    if ((address & (paging::kPageSize4K - 1)) + size <= paging::kPageSize4K) {
+        if (const auto physical = translate(address))
+            block->host = m_memory.host(*physical, size);
+    }
+    std::uint32_t offset = 0;
+    while (offset < size) {
+        const auto bytes = std::span<const std::uint8_t>(block->bytes).subspan(offset);
+        const auto instruction = m_decoder.decode(bytes, address + offset, Decoder::Detail::Facts);
+        if (!instruction)
+            break; // an invalid opcode ends the block: the CPU raises #UD there
+        block->offsets.push_back(static_cast<std::uint16_t>(offset));
+        block->instructions = block->offsets.size();
+        block->endsWithHlt = instruction->mnemonic == Mnemonic::Hlt;
+        if (m_client.watches(*instruction)) {
+            m_watched.insert_or_assign(instruction->address, *instruction);
+            if (!m_cpu->hasCodeHook(instruction->address))
+                m_pendingWatches.push_back(instruction->address);
+        }
+        offset += instruction->length;
+    }
+    return block;
+}
+
+const Instruction *Machine::watchedAt(std::uint64_t address)
+{
+    auto it = m_watched.find(address);
+    if (it == m_watched.end())
+        return nullptr;
+    // The guest may have rewritten the instruction since it was decoded.
+    std::array<std::uint8_t, 15> now{};
+    if (!readLinear(address, now.data(), it->second.length) ||
+        std::memcmp(now.data(), it->second.bytes.data(), it->second.length) != 0) {
+        const auto fresh = decodeAt(address, Decoder::Detail::Facts);
+        if (!fresh || !m_client.watches(*fresh)) {
+            m_watched.erase(it);
+            return nullptr;
+        }
+        it->second = *fresh;
+    }
+    return &it->second;
+}
+
+void Machine::onCodeHook(std::uint64_t address)
+{
+    if (m_booting) {
+        if (address == m_bootEntry)
+            m_cpu->stop();
+        return;
+    }
+    try {
+        // Count the block's instructions before this one, so that retired() is exact while
+        // the client looks at the machine.
+        if (m_current) {
+            const std::uint64_t index = m_current->indexOf(address);
+            if (index > m_currentCounted) {
+                m_retired += index - m_currentCounted;
+                m_currentCounted = index;
+            }
+        }
+        if (m_deadlineStop == address && m_retired == m_deadline) {
+            closeBlockAt(address);
+            requestInternalStop(InternalStop::Deadline);
+            return;
+        }
+        const Instruction *instruction = watchedAt(address);
+        if (!instruction)
+            return;
+        if (m_passWatchAt == address) {
+            m_passWatchAt.reset();
+            return;
+        }
+        m_eventAddress = address;
+        m_handled = false;
+        switch (m_client.onWatched(*instruction)) {
+        case WatchAction::Execute:
+            return;
+        case WatchAction::Handled:
+            if (!m_handled)
+                throw EngineError("a watched instruction was reported handled but was not");
+            return;
+        case WatchAction::StopBefore:
+            closeBlockAt(address);
+            m_stoppedBefore = address;
+            requestInternalStop(InternalStop::BeforeWatched);
+            return;
+        }
+    } catch (const std::exception &e) {
+        m_callbackError = e.what();
+        requestInternalStop(InternalStop::Client);
+    }
+}
+
+void Machine::onInterrupt(std::uint32_t vectorNumber)
+{
+    if (m_booting) {
+        m_callbackError = "the firmware raised exception " + std::to_string(vectorNumber);
+        m_cpu->stop();
+        return;
+    }
+    try {
+        m_latch->clear(*m_cpu);
+        const std::uint64_t rip = m_cpu->rip();
+        CpuException exception;
+        exception.vector = static_cast<std::uint8_t>(vectorNumber);
+        exception.rip = rip;
+        // Software interrupts report RIP after the instruction; find it in the block. (Only
+        // INT n reaches vectors other than #DB and #BP and those of faults.)
+        if (m_current) {
+            const std::uint64_t index = m_current->indexOf(rip);
+            if (index > 0) {
+                const std::uint64_t previous = m_current->address(index - 1);
+                const Instruction *instruction = instructionAt(previous);
+                const bool interrupting =
+                    instruction && instruction->nextAddress() == rip &&
+                    ((instruction->mnemonic == Mnemonic::Int && !instruction->operands.empty() &&
+                      instruction->operands.front().immediate == vectorNumber) ||
+                     (instruction->mnemonic == Mnemonic::Int3 &&
+                      vectorNumber == vector::kBreakpoint) ||
+                     (instruction->mnemonic == Mnemonic::Int1 && vectorNumber == vector::kDebug));
+                if (interrupting) {
+                    exception.software = true;
+                    exception.rip = previous;
+                    exception.nextRip = rip;
+                }
+            }
+        }
+        exception.instruction = instructionAt(exception.rip);
+        if (!exception.software && exception.instruction)
+            exception.nextRip = exception.instruction->nextAddress();
+        closeBlockAt(exception.rip);
+        deliverException(exception);
+    } catch (const std::exception &e) {
+        m_callbackError = e.what();
+        requestInternalStop(InternalStop::Client);
+    }
+}
+
+void Machine::onInvalidInstruction()
+{
+    if (m_booting) {
+        m_callbackError = "the firmware hit an invalid instruction";
+        return;
+    }
+    closeBlockAt(m_cpu->rip());
+    m_invalidOpcode = true;
+}
+
+void Machine::onUnmappedAccess(MemoryAccess access, std::uint64_t address)
+{
+    if (!m_booting)
+        m_unmapped = UnmappedAccess{access, address, false};
+}
+
+// After an unmapped access Unicorn leaves RIP at the start of the running block. The access
+// came from the first instruction of that block whose memory operand covers the address (the
+// instructions after it did not run, so its registers still hold their values then). A failed
+// fetch of a new block comes from the branch that ended the previous one.
+void Machine::locateUnmappedAccess()
+{
+    UnmappedAccess &fault = *m_unmapped;
+    if (!m_current)
+        return;
+    if (fault.access == MemoryAccess::Fetch) {
+        if (m_current->count() == 0)
+            return;
+        const std::uint64_t branch = m_current->address(m_current->count() - 1);
+        closeBlockAt(branch);
+        m_cpu->write(Register::Rip, branch);
+        fault.located = true;
+        return;
+    }
+    for (std::uint64_t i = 0; i < m_current->count(); ++i) {
+        const std::uint64_t address = m_current->address(i);
+        const auto instruction = decodeAt(address, Decoder::Detail::Facts);
+        if (!instruction)
+            break;
+        for (const Operand &operand : instruction->operands) {
+            if (operand.kind != OperandKind::Memory)
+                continue;
+            const std::uint64_t start = effectiveAddress(*this, *instruction, operand.mem);
+            const std::uint64_t size = std::max<std::uint64_t>(1, operand.sizeBits / 8U);
+            if (fault.address - start < size) {
+                closeBlockAt(address);
+                m_cpu->write(Register::Rip, address);
+                fault.located = true;
+                return;
+            }
+        }
+    }
+}
+
+void Machine::deliverException(const CpuException &exception)
+{
+    m_eventAddress = exception.rip;
+    m_handled = false;
+    try {
+        m_client.onException(exception);
+    } catch (const std::exception &e) {
+        m_callbackError = e.what();
+        requestInternalStop(InternalStop::Client);
+        return;
+    }
+    if (!m_handled) {
+        m_callbackError =
+            "exception " + std::to_string(exception.vector) + " was left unhandled by the monitor";
+        requestInternalStop(InternalStop::Client);
+    }
+}
+
+void Machine::closeBlockAt(std::uint64_t rip)
+{
+    if (!m_current)
+        return;
+    const std::uint64_t index = m_current->indexOf(rip);
+    m_retired += index - std::min(index, m_currentCounted);
+    m_lastClosed = m_current;
+    m_lastClosedIndex = index;
+    m_current = nullptr;
+}
+
+bool Machine::lastInstructionWasHlt(std::uint64_t rip) const
+{
+    return m_lastClosed && m_lastClosed->endsWithHlt &&
+           m_lastClosedIndex == m_lastClosed->count() &&
+           rip == m_lastClosed->start + m_lastClosed->size;
+}
+
+void Machine::applyPendingHooks()
+{
+    for (std::uint64_t address : m_pendingWatches)
+        m_cpu->addCodeHook(address);
+    m_pendingWatches.clear();
+    for (std::uint64_t page : m_pagesToProtect) {
+        CodePage &state = m_codePages[page];
+        state.queued = false;
+        if (state.hot || state.protectedNow)
+            continue;
+        m_cpu->protect(page, false);
+        state.protectedNow = true;
+    }
+    m_pagesToProtect.clear();
+    if (const auto target = m_pendingDeadlineStop) {
+        disarmDeadlineStop();
+        m_deadlineStop = target;
+        m_cpu->addCodeHook(*target);
+    }
+}
+
+void Machine::disarmDeadlineStop()
+{
+    m_pendingDeadlineStop.reset();
+    if (!m_deadlineStop)
+        return;
+    if (!m_watched.contains(*m_deadlineStop))
+        m_cpu->removeCodeHook(*m_deadlineStop);
+    m_deadlineStop.reset();
+}
+
+} // namespace vmwb

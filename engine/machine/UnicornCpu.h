@@ -1,0 +1,150 @@
+#pragma once
+
+// The one wrapper around Unicorn (an x86-64 CPU in 64-bit mode). Every uc_* call of the
+// engine goes through here, every error is checked here, and no Unicorn header leaks out.
+
+#include "decode/Instruction.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <stdexcept>
+#include <unordered_map>
+#include <vector>
+
+struct uc_struct;
+
+namespace vmwb {
+
+// An error of the engine itself (not of the guest): a broken invariant or a failing library
+// call. The command line reports it with exit code 3.
+class EngineError : public std::runtime_error
+{
+public:
+    using std::runtime_error::runtime_error;
+};
+
+struct TableRegister
+{
+    std::uint64_t base = 0;
+    std::uint32_t limit = 0;
+};
+
+enum class MemoryAccess : std::uint8_t
+{
+    Read,
+    Write,
+    Fetch
+};
+
+// Why uc_emu_start returned, when it was not asked to.
+enum class CpuError : std::uint8_t
+{
+    None,
+    FetchUnmapped,
+    ReadUnmapped,
+    WriteUnmapped,
+    FetchProtected,
+    ReadProtected,
+    WriteProtected,
+    InvalidInstruction,
+    UnhandledException,
+    Other,
+};
+
+// What Unicorn reports to the engine while the guest runs. All calls happen on the thread that
+// called UnicornCpu::run().
+class CpuListener
+{
+public:
+    virtual ~CpuListener() = default;
+    // A translation block is about to run (UC_HOOK_BLOCK): `size` bytes from `address`.
+    virtual void onBlock(std::uint64_t address, std::uint32_t size) = 0;
+    // An instruction with an exact code hook is about to run.
+    virtual void onCodeHook(std::uint64_t address) = 0;
+    // A fault or software interrupt (UC_HOOK_INTR). Unicorn never delivers through the IDT.
+    virtual void onInterrupt(std::uint32_t vector) = 0;
+    // An invalid opcode (#UD). Unicorn stops emulation after this call whatever it returns.
+    virtual void onInvalidInstruction() = 0;
+    // An access to an address with no memory behind it: a physical address outside the mapped
+    // blocks, or a non-canonical address (Unicorn 2.0.1 raises no #GP for those). Emulation
+    // stops afterwards with an error; RIP is then only the start of the running block.
+    virtual void onUnmappedAccess(MemoryAccess access, std::uint64_t address) = 0;
+    // A write to a page protected with protect(): the write happens after this call, so the
+    // listener must make the page writable again here (protect() on exactly that page is safe
+    // inside the callback).
+    virtual void onWriteToProtectedPage(std::uint64_t address) = 0;
+};
+
+class UnicornCpu
+{
+public:
+    UnicornCpu();
+    ~UnicornCpu();
+    UnicornCpu(const UnicornCpu &) = delete;
+    UnicornCpu &operator=(const UnicornCpu &) = delete;
+
+    // Maps `size` bytes of host memory (page-aligned, owned by the caller) at physical `address`.
+    void mapHostMemory(std::uint64_t address, std::size_t size, void *host);
+
+    // Installs the block, interrupt and invalid-instruction hooks that report to `listener`.
+    // Pass nullptr to remove them again. Hooks are compiled into translated code: code
+    // translated before this call is not reported, and code translated under a removed
+    // listener must be dropped with removeCache() before it runs again. (Flushing all
+    // translations instead would clear Unicorn's whole 1 GiB code buffer, about 0.3 s.)
+    void setListener(CpuListener *listener);
+
+    // Exact code hooks: one per address, reported through CpuListener::onCodeHook.
+    // Adding or removing one drops the translated code at that address, because Unicorn 2.0.1
+    // neither applies new hooks to nor stops deleted hooks in code it already translated.
+    void addCodeHook(std::uint64_t address);
+    void removeCodeHook(std::uint64_t address);
+    bool hasCodeHook(std::uint64_t address) const;
+    std::vector<std::uint64_t> codeHookAddresses() const;
+
+    // Runs from `begin` until stopped or halted (hlt at CPL 0 ends a run). Returns what went
+    // wrong, if anything.
+    CpuError run(std::uint64_t begin);
+    // Stops the current run at the next instruction boundary Unicorn checks (before the next
+    // translation block, or right after an exact code hook). Safe from another thread.
+    void stop();
+    // Drops translated code overlapping [begin, end), e.g. after writing guest code directly.
+    void removeCache(std::uint64_t begin, std::uint64_t end);
+    // Makes one 4 KiB page of physical memory read-only (writes reach the listener) or
+    // writable again. The first protection of a page splits Unicorn's region (about 1 ms).
+    void protect(std::uint64_t page, bool writable);
+
+    std::uint64_t read(Register reg) const;
+    void write(Register reg, std::uint64_t value);
+    std::uint64_t rip() const { return read(Register::Rip); }
+    std::uint64_t rflags() const;
+    void setRflags(std::uint64_t value);
+    TableRegister gdtr() const;
+    TableRegister idtr() const;
+    void setGdtr(TableRegister value);
+    void setIdtr(TableRegister value);
+    std::uint16_t ldtrSelector() const;
+    std::uint16_t trSelector() const;
+    // Model-specific registers through Unicorn's MSR interface.
+    std::uint64_t readMsr(std::uint32_t index) const;
+    void writeMsr(std::uint32_t index, std::uint64_t value);
+
+    // Guest-virtual memory access through the CPU's current translation, as the CPU would do it.
+    bool readVirtual(std::uint64_t address, void *buffer, std::size_t size) const;
+    bool writeVirtual(std::uint64_t address, const void *buffer, std::size_t size);
+
+    // The CPU state blob Unicorn saves (uc_context): a copy of it, and writing one 32-bit word
+    // of it back into the live CPU. The fault latch workaround needs exactly this.
+    std::vector<std::uint8_t> contextBytes() const;
+    void patchContextWord(std::size_t offset, std::int32_t value);
+
+    uc_struct *handle() const { return m_uc; }
+
+private:
+    struct Hooks;
+    uc_struct *m_uc = nullptr;
+    std::unique_ptr<Hooks> m_hooks;
+    void *m_context = nullptr; // uc_context, allocated once
+};
+
+} // namespace vmwb

@@ -1,0 +1,321 @@
+#include "run/Session.h"
+
+#include "hw/Rflags.h"
+#include "machine/Operands.h"
+#include "machine/Platform.h"
+
+#include <QCoreApplication>
+#include <QStringList>
+
+namespace vmwb {
+
+namespace {
+
+QString tr(const char *text)
+{
+    return QCoreApplication::translate("vmwb::Session", text);
+}
+
+const CostPreset &findPreset(const CostPresets &presets, const QString &id)
+{
+    if (const CostPreset *preset = presets.find(id))
+        return *preset;
+    QStringList known;
+    for (const auto &preset : presets.all())
+        known << preset.id;
+    throw OptionError(tr("unknown cost preset \"%1\" (known: %2)").arg(id, known.join(", ")));
+}
+
+std::unique_ptr<Technique> createTechnique(const TechniqueRegistry &registry, const QString &id)
+{
+    if (auto technique = registry.create(id))
+        return technique;
+    QStringList known;
+    for (const auto &info : registry.techniques())
+        known << info.id;
+    throw OptionError(tr("unknown technique \"%1\" (known: %2)").arg(id, known.join(", ")));
+}
+
+// Instructions whose result the host would decide: the workbench supplies it, so that every
+// run of a snippet is the same.
+bool nondeterministic(const Instruction &instruction)
+{
+    switch (instruction.mnemonic) {
+    case Mnemonic::Rdtsc:
+    case Mnemonic::Rdtscp:
+    case Mnemonic::Rdrand:
+    case Mnemonic::Rdseed:
+        return true;
+    default:
+        return false;
+    }
+}
+
+// Room the program must leave for the stack below the top of guest memory.
+constexpr std::uint64_t kMinimumStack = 64 * 1024;
+
+} // namespace
+
+Session::Session(AssembledProgram program, SessionOptions options,
+                 const TechniqueRegistry &techniques, const CostPresets &presets)
+    : m_program(std::move(program)), m_options(std::move(options)),
+      m_costs(findPreset(presets, m_options.costPreset)),
+      m_technique(createTechnique(techniques, m_options.technique)), m_trace(m_options.eventLimit)
+{
+    if (m_options.memorySize % 4096 != 0 || m_options.memorySize < 2 * 1024 * 1024 ||
+        m_options.memorySize > platform::kMaxGuestMemory)
+        throw OptionError(tr("guest memory must be a multiple of 4 KiB from 2 MiB to 256 MiB"));
+    const std::uint64_t end =
+        m_program.loadAddress + static_cast<std::uint64_t>(m_program.code.size());
+    if (m_program.loadAddress < 0x1000 || end + kMinimumStack > m_options.memorySize) {
+        throw OptionError(tr("the program (%1 bytes at %2) does not fit into %3 bytes of guest "
+                             "memory with room for the stack")
+                              .arg(m_program.code.size())
+                              .arg(QStringLiteral("0x%1").arg(m_program.loadAddress, 0, 16))
+                              .arg(m_options.memorySize));
+    }
+
+    MachineClient &client = *this;
+    m_machine = std::make_unique<Machine>(Machine::Config{m_options.memorySize}, client);
+    m_machine->load(m_program.loadAddress,
+                    std::span(reinterpret_cast<const std::uint8_t *>(m_program.code.constData()),
+                              static_cast<std::size_t>(m_program.code.size())));
+    m_monitor = std::make_unique<Monitor>(*m_machine, m_vcpu, m_pending, m_ports, m_trace, m_costs,
+                                          &m_program);
+    GuestEntry entry;
+    entry.ring = m_technique->info().guestRing;
+    entry.rip = m_program.loadAddress;
+    entry.rsp = m_options.memorySize;
+    // A deprivileged guest runs with the real IF set: the monitor must receive interrupts.
+    entry.rflags = rflags::kReserved1 | (entry.ring == 3 ? rflags::kIF : 0);
+    m_machine->boot(entry);
+    m_technique->start(*m_monitor);
+    if (m_options.timerPeriod != 0)
+        m_ports.timer().program(m_options.timerPeriod, 0);
+}
+
+Session::~Session() = default;
+
+RunStatus Session::run()
+{
+    return runUntil(m_options.maxInstructions);
+}
+
+RunStatus Session::runFor(std::uint64_t instructions)
+{
+    return runUntil(m_machine->retired() + instructions);
+}
+
+void Session::requestStop()
+{
+    m_machine->requestStop();
+}
+
+RunStatus Session::runUntil(std::uint64_t limit)
+{
+    while (m_monitor->status() == RunStatus::Running) {
+        if (deliverPendingInterrupt())
+            continue;
+        if (m_vcpu.halted) {
+            if (!wakeFromHalt())
+                break;
+            continue;
+        }
+        const std::uint64_t retired = m_machine->retired();
+        if (retired >= m_options.maxInstructions) {
+            m_monitor->finish(
+                RunStatus::BudgetExhausted,
+                tr("the instruction budget of %1 ran out").arg(m_options.maxInstructions));
+            break;
+        }
+        if (retired >= limit)
+            break;
+        std::uint64_t deadline = std::min(m_options.maxInstructions, limit);
+        if (const auto tick = m_ports.timer().nextTick())
+            deadline = std::min(deadline, *tick - (m_monitor->now() - retired));
+        if (m_pending.any() && m_monitor->interruptsBlocked())
+            deadline = std::min(deadline, m_monitor->shadowEnd());
+        const ExecuteResult result = m_machine->execute(deadline);
+        handle(result);
+        raiseDueTicks();
+        if (result.reason == StopReason::External) {
+            m_machine->clearStopRequest();
+            break;
+        }
+    }
+    return m_monitor->status();
+}
+
+void Session::handle(const ExecuteResult &result)
+{
+    switch (result.reason) {
+    case StopReason::Deadline:
+    case StopReason::ClientRequest:
+    case StopReason::External:
+        return;
+    case StopReason::BeforeWatched:
+        stepOver(m_machine->stoppedBefore());
+        return;
+    case StopReason::Halted:
+        m_vcpu.halted = true;
+        return;
+    case StopReason::CpuError: {
+        const std::uint64_t rip = m_machine->cpu().rip();
+        const QString message =
+            tr("the emulator stopped at %1: the guest touched memory that does not exist or "
+               "executed something it cannot run (error %2)")
+                .arg(QStringLiteral("0x%1").arg(rip, 0, 16))
+                .arg(static_cast<int>(result.error));
+        m_monitor->record(EventKind::GuestFault, rip, 0, [&] { return message; });
+        m_monitor->finish(RunStatus::GuestFault, message);
+        return;
+    }
+    }
+}
+
+// Lets one watched instruction execute on the CPU, then looks at what it changed.
+void Session::stepOver(std::uint64_t address)
+{
+    const auto instruction = m_machine->decodeAt(address, Decoder::Detail::Facts);
+    const bool interruptsBefore = m_technique->guestInterruptFlag(*m_monitor);
+    m_machine->passWatchOnce(address);
+    const ExecuteResult result = m_machine->execute(m_machine->retired() + 1);
+    m_machine->passWatchOnce(std::nullopt);
+    if (result.reason != StopReason::Deadline && result.reason != StopReason::BeforeWatched)
+        handle(result);
+    if (!instruction)
+        return;
+    // STI enables interrupts only after the next instruction (SDM Vol. 2B, STI).
+    if (instruction->mnemonic == Mnemonic::Sti && !interruptsBefore &&
+        m_technique->guestInterruptFlag(*m_monitor))
+        m_monitor->blockInterruptsForOneInstruction();
+    if (instruction->mnemonic == Mnemonic::MovToCr)
+        m_machine->forgetDecodedCode();
+}
+
+bool Session::deliverPendingInterrupt()
+{
+    if (!m_pending.any() || m_monitor->interruptsBlocked() ||
+        !m_technique->guestInterruptFlag(*m_monitor))
+        return false;
+    const std::uint8_t vector = *m_pending.highest();
+    m_pending.clear(vector);
+    m_vcpu.halted = false;
+    m_technique->deliverInterrupt(*m_monitor, vector);
+    return true;
+}
+
+bool Session::wakeFromHalt()
+{
+    const bool deprivileged = m_technique->info().guestRing != 0;
+    if (!m_technique->guestInterruptFlag(*m_monitor)) {
+        QString message = deprivileged
+                              ? tr("hlt with the virtual IF = 0: no interrupt can wake the guest")
+                              : tr("hlt with IF = 0: no interrupt can wake the guest");
+        if (m_pending.any())
+            message +=
+                QCoreApplication::translate("vmwb::Session", "; %n interrupt(s) stay pending",
+                                            nullptr, static_cast<int>(m_pending.count()));
+        m_monitor->finish(RunStatus::Halted, message);
+        return false;
+    }
+    const auto tick = m_ports.timer().nextTick();
+    if (!tick) {
+        m_monitor->finish(RunStatus::Halted,
+                          tr("hlt with the timer off: no interrupt can wake the guest"));
+        return false;
+    }
+    // Waiting costs no instructions: virtual time jumps to the next tick.
+    m_monitor->addIdleTime(*tick - m_monitor->now());
+    raiseDueTicks();
+    return true;
+}
+
+void Session::raiseDueTicks()
+{
+    const std::uint64_t due = m_ports.timer().takeDueTicks(m_monitor->now());
+    const bool deprivileged = m_technique->info().guestRing != 0;
+    const std::uint64_t rip = m_machine->cpu().rip();
+    for (std::uint64_t i = 0; i < due; ++i) {
+        const std::uint64_t cycles = m_technique->interruptArrivalCycles(*m_monitor);
+        if (!m_pending.raise(kTimerVector)) {
+            m_monitor->record(
+                EventKind::InterruptLost, rip, cycles,
+                [&] {
+                    return tr("timer interrupt lost: vector %1 is still pending, and the "
+                              "interrupt request register holds one request per vector")
+                        .arg(kTimerVector);
+                },
+                kTimerVector);
+            continue;
+        }
+        if (m_technique->guestInterruptFlag(*m_monitor) && !m_monitor->interruptsBlocked())
+            continue; // delivered before the next instruction
+        m_monitor->record(
+            EventKind::InterruptPending, rip, cycles,
+            [&] {
+                if (m_technique->guestInterruptFlag(*m_monitor))
+                    return tr("timer interrupt pending for one instruction after sti");
+                return deprivileged
+                           ? tr("timer interrupt pending: the guest's virtual IF is 0 (the real "
+                                "IF is 1, so the monitor took the interrupt and holds it)")
+                           : tr("timer interrupt pending: IF is 0");
+            },
+            kTimerVector);
+    }
+}
+
+bool Session::watches(const Instruction &instruction)
+{
+    return nondeterministic(instruction) || m_technique->watches(instruction);
+}
+
+WatchAction Session::onWatched(const Instruction &instruction)
+{
+    if (nondeterministic(instruction)) {
+        emulateNondeterministic(instruction);
+        m_machine->continueAt(instruction.nextAddress(), true);
+        return WatchAction::Handled;
+    }
+    return m_technique->onWatched(*m_monitor, instruction);
+}
+
+void Session::onException(const CpuException &exception)
+{
+    m_technique->onException(*m_monitor, exception);
+}
+
+void Session::emulateNondeterministic(const Instruction &instruction)
+{
+    UnicornCpu &cpu = m_machine->cpu();
+    switch (instruction.mnemonic) {
+    case Mnemonic::Rdtsc:
+    case Mnemonic::Rdtscp: {
+        // The time-stamp counter counts modelled cycles.
+        const std::uint64_t tsc = m_monitor->modelledCycles();
+        cpu.write(Register::Rax, tsc & 0xFFFF'FFFF);
+        cpu.write(Register::Rdx, tsc >> 32);
+        if (instruction.mnemonic == Mnemonic::Rdtscp)
+            cpu.write(Register::Rcx, 0); // IA32_TSC_AUX
+        return;
+    }
+    case Mnemonic::Rdrand:
+    case Mnemonic::Rdseed: {
+        // xorshift64*: a fixed sequence, with CF = 1 ("a random value is available").
+        m_random ^= m_random >> 12;
+        m_random ^= m_random << 25;
+        m_random ^= m_random >> 27;
+        const std::uint64_t value = m_random * 0x2545'F491'4F6C'DD1DULL;
+        if (!instruction.operands.empty())
+            writeRegister(cpu, instruction.operands.front().reg, value);
+        const std::uint64_t arithmetic =
+            rflags::kCF | rflags::kPF | rflags::kAF | rflags::kZF | rflags::kSF | rflags::kOF;
+        cpu.setRflags((cpu.rflags() & ~arithmetic) | rflags::kCF);
+        return;
+    }
+    default:
+        return;
+    }
+}
+
+} // namespace vmwb

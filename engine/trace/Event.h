@@ -1,0 +1,76 @@
+#pragma once
+
+// What the workbench records while a guest runs: every trap, hole, interrupt, exception and
+// device access, with the guest RIP, the instruction, the cause in the lecture's words and the
+// modelled cost in cycles.
+
+#include <QString>
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <vector>
+
+namespace vmwb {
+
+enum class EventKind : std::uint8_t
+{
+    Trap,               // the CPU faulted into the monitor, which emulated or reflected
+    Hole,               // a sensitive instruction ran without the monitor seeing it
+    InterruptDelivered, // an interrupt reached the guest's handler
+    InterruptPending,   // an interrupt was raised but the guest's IF is 0
+    InterruptLost,      // an interrupt was raised while the same vector was still pending
+    Exception,          // the guest's own exception, delivered through its IDT (native)
+    Io,                 // a device access that did not trap (native)
+    Halt,               // HLT: the guest waits for an interrupt
+    Exit,               // the guest wrote its exit code
+    GuestFault, // the run ended because the guest did something the machine cannot go on from
+};
+
+inline constexpr std::size_t kEventKindCount = 10;
+
+// Stable names used in JSON output and filters.
+const char *eventKindName(EventKind kind);
+
+struct Event
+{
+    EventKind kind = EventKind::Trap;
+    std::uint64_t index = 0; // instructions retired when it happened
+    std::uint64_t rip = 0;
+    int line = 0;        // source line of rip, 0 if unknown
+    QString instruction; // Intel syntax
+    QString cause;
+    std::uint64_t cycles = 0;
+    int vector = -1;
+};
+
+class Trace
+{
+public:
+    static constexpr std::size_t kDefaultStorageLimit = 10000;
+
+    explicit Trace(std::size_t storageLimit = kDefaultStorageLimit) : m_limit(storageLimit) {}
+
+    // Whether the next event will be stored (and is worth formatting).
+    bool storesNext() const { return m_events.size() < m_limit; }
+    // Counts the event, adds its cycles, and stores it while there is room.
+    void add(Event event);
+    // Counts an event that is not stored (when storesNext() is false).
+    void countOnly(EventKind kind, std::uint64_t cycles);
+
+    const std::vector<Event> &events() const { return m_events; }
+    std::uint64_t count(EventKind kind) const { return m_counts[static_cast<std::size_t>(kind)]; }
+    std::uint64_t dropped() const { return m_dropped; }
+    std::uint64_t cycles() const { return m_cycles; }
+
+    // Called for every stored event (the views append live).
+    std::function<void(const Event &)> onEvent;
+
+private:
+    std::size_t m_limit;
+    std::vector<Event> m_events;
+    std::array<std::uint64_t, kEventKindCount> m_counts{};
+    std::uint64_t m_dropped = 0;
+    std::uint64_t m_cycles = 0;
+};
+
+} // namespace vmwb

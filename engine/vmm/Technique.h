@@ -1,0 +1,77 @@
+#pragma once
+
+// A virtualization technique: how the guest kernel is run and how the monitor regains control.
+// Techniques are objects behind this one interface, created by name from a registry.
+
+#include "cpu/VirtualCpu.h"
+#include "decode/Instruction.h"
+#include "machine/Machine.h"
+
+#include <QString>
+#include <functional>
+#include <memory>
+#include <vector>
+
+namespace vmwb {
+
+class Monitor;
+
+struct TechniqueInfo
+{
+    QString id;          // the command-line name, e.g. "trap-and-emulate"
+    const char *title;   // QT_TRANSLATE_NOOP("vmwb::Technique", ...)
+    const char *summary; // one or two sentences in the lecture's words
+    int guestRing = 0;   // the ring the guest kernel really runs at
+};
+
+class Technique
+{
+public:
+    virtual ~Technique() = default;
+
+    virtual const TechniqueInfo &info() const = 0;
+    // The machine has entered the guest: set up what the guest believes its CPU is.
+    virtual void start(Monitor &monitor) = 0;
+    // Decode-ahead: whether this technique wants to see `instruction` before it executes.
+    virtual bool watches(const Instruction &instruction) const = 0;
+    virtual WatchAction onWatched(Monitor &monitor, const Instruction &instruction) = 0;
+    // A fault or software interrupt raised while the guest ran. Must call Machine::continueAt
+    // or Machine::stopAt (directly or through the monitor's helpers).
+    virtual void onException(Monitor &monitor, const CpuException &exception) = 0;
+    // The guest's interrupt flag as this technique keeps it.
+    virtual bool guestInterruptFlag(const Monitor &monitor) const = 0;
+    // Hands `vector` to the guest's handler now. Returns false if the guest has no usable
+    // handler; the monitor has then ended the run with a guest fault.
+    virtual bool deliverInterrupt(Monitor &monitor, std::uint8_t vector) = 0;
+    // The CPU as the guest believes it is.
+    virtual VirtualCpu guestView(const Monitor &monitor) const = 0;
+    // What an interrupt that arrives while the guest runs costs before it is delivered or
+    // left pending: nothing on bare hardware; a trap into the monitor when the guest is
+    // deprivileged (the monitor keeps the real IF set and fields every interrupt).
+    virtual std::uint64_t interruptArrivalCycles(const Monitor &monitor) const = 0;
+};
+
+class TechniqueRegistry
+{
+public:
+    using Factory = std::function<std::unique_ptr<Technique>()>;
+
+    // The techniques the workbench ships.
+    static TechniqueRegistry builtIn();
+
+    void add(TechniqueInfo info, Factory factory);
+    std::vector<TechniqueInfo> techniques() const;
+    bool contains(const QString &id) const;
+    // nullptr for an unknown id.
+    std::unique_ptr<Technique> create(const QString &id) const;
+
+private:
+    struct Entry
+    {
+        TechniqueInfo info;
+        Factory factory;
+    };
+    std::vector<Entry> m_entries;
+};
+
+} // namespace vmwb

@@ -1,0 +1,234 @@
+// The machine's instruments: the deterministic instruction count, exact deadlines, decode-ahead
+// through self-modifying code, and the Unicorn behaviours the engine works around.
+
+#include "hw/Exceptions.h"
+#include "machine/Machine.h"
+#include "support/GuestRun.h"
+
+#include <QJsonDocument>
+#include <QtTest>
+
+using namespace vmwb;
+using namespace vmwb::test;
+
+namespace {
+
+// Records exceptions and stops at the first one.
+class RecordingClient final : public MachineClient
+{
+public:
+    Machine *machine = nullptr;
+    std::vector<CpuException> exceptions;
+    bool watches(const Instruction &) override { return false; }
+    WatchAction onWatched(const Instruction &) override { return WatchAction::Execute; }
+    void onException(const CpuException &exception) override
+    {
+        exceptions.push_back(exception);
+        machine->stopAt(exception.rip, false);
+    }
+};
+
+std::unique_ptr<Machine> bootRaw(RecordingClient &client, const QString &source, int ring)
+{
+    const AssembledProgram program = assemble(source);
+    auto machine = std::make_unique<Machine>(Machine::Config{}, client);
+    client.machine = machine.get();
+    machine->load(program.loadAddress,
+                  std::span(reinterpret_cast<const std::uint8_t *>(program.code.constData()),
+                            static_cast<std::size_t>(program.code.size())));
+    machine->boot({ring, program.loadAddress, 0, ring == 3 ? 0x202ULL : 0x2ULL});
+    return machine;
+}
+
+QByteArray stateOf(const Session &session)
+{
+    QJsonObject report = reportJson(session);
+    return QJsonDocument(report).toJson(QJsonDocument::Compact);
+}
+
+// Programs whose runs must not depend on where the engine stops them.
+const char *const kLoopWithTraps =
+    "%include \"workbench.inc\"\n"
+    "    lidt [idt_descriptor]\n"
+    "    mov eax, 37\n"
+    "    out TIMER_PORT, eax\n"
+    "    sti\n"
+    "    mov ecx, 200\n"
+    ".loop:\n"
+    "    inc rax\n"
+    "    cli\n" // traps in the middle of a block under trap-and-emulate
+    "    add rbx, rax\n"
+    "    sti\n"
+    "    pushfq\n"
+    "    popfq\n"
+    "    call helper\n"
+    "    dec ecx\n"
+    "    jnz .loop\n"
+    "    mov rax, [ticks]\n"
+    "    out EXIT_PORT, al\n"
+    "helper:\n"
+    "    xor rdx, rbx\n"
+    "    ret\n"
+    "tick:\n"
+    "    inc qword [ticks]\n"
+    "    iretq\n"
+    "align 16\n"
+    "idt:\n"
+    "%rep 32\n"
+    "    IDT_NO_GATE\n"
+    "%endrep\n"
+    "    IDT_INTERRUPT_GATE tick\n"
+    "idt_end:\n"
+    "idt_descriptor: dw idt_end - idt - 1\n"
+    "    dq idt\n"
+    "ticks: dq 0\n";
+
+} // namespace
+
+class TestMachine : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void steppingGivesTheSameRunAsRunningFreely_data();
+    void steppingGivesTheSameRunAsRunningFreely();
+    void deadlinesStopAtExactlyThatInstruction_data();
+    void deadlinesStopAtExactlyThatInstruction();
+    void selfModifiedCodeIsDecodedAgain_data();
+    void selfModifiedCodeIsDecodedAgain();
+    void portIoDoesNotFaultAtCpl3InUnicorn();
+    void nonCanonicalAccessBecomesGeneralProtectionAtTheRightInstruction();
+    void invalidOpcodeIsReportedAsUd();
+};
+
+void TestMachine::steppingGivesTheSameRunAsRunningFreely_data()
+{
+    QTest::addColumn<QString>("technique");
+    QTest::addColumn<int>("chunk");
+    for (const QString &technique : {native(), trapAndEmulate()}) {
+        for (int chunk : {1, 7, 100}) {
+            QTest::newRow(qPrintable(QStringLiteral("%1 in steps of %2").arg(technique).arg(chunk)))
+                << technique << chunk;
+        }
+    }
+}
+
+void TestMachine::steppingGivesTheSameRunAsRunningFreely()
+{
+    QFETCH(QString, technique);
+    QFETCH(int, chunk);
+    const QString source = QLatin1String(kLoopWithTraps);
+    const auto free = run(source, technique);
+    QCOMPARE(free->status(), RunStatus::Exited);
+    QVERIFY(free->trace().count(EventKind::InterruptDelivered) > 10);
+
+    auto stepped = start(source, technique);
+    int steps = 0;
+    while (stepped->status() == RunStatus::Running && steps < 100000) {
+        stepped->runFor(static_cast<std::uint64_t>(chunk));
+        ++steps;
+    }
+    QCOMPARE(stepped->instructions(), free->instructions());
+    QCOMPARE(stateOf(*stepped), stateOf(*free));
+}
+
+void TestMachine::deadlinesStopAtExactlyThatInstruction_data()
+{
+    QTest::addColumn<QString>("technique");
+    QTest::addColumn<int>("instructions");
+    for (const QString &technique : {native(), trapAndEmulate()}) {
+        for (int n : {1, 2, 5, 10, 11, 12, 23, 57}) {
+            QTest::newRow(qPrintable(QStringLiteral("%1 %2").arg(technique).arg(n)))
+                << technique << n;
+        }
+    }
+}
+
+void TestMachine::deadlinesStopAtExactlyThatInstruction()
+{
+    QFETCH(QString, technique);
+    QFETCH(int, instructions);
+    // Ten increments and a jump: after n instructions rax = n - n / 11.
+    auto session = start(QStringLiteral(".again:\n%rep 10\n    inc rax\n%endrep\n    jmp .again\n"),
+                         technique);
+    session->runFor(static_cast<std::uint64_t>(instructions));
+    QCOMPARE(session->instructions(), static_cast<std::uint64_t>(instructions));
+    QCOMPARE(reg(*session, Register::Rax),
+             static_cast<std::uint64_t>(instructions - instructions / 11));
+}
+
+void TestMachine::selfModifiedCodeIsDecodedAgain_data()
+{
+    QTest::addColumn<QString>("technique");
+    QTest::newRow("native") << native();
+    QTest::newRow("trap-and-emulate") << trapAndEmulate();
+}
+
+void TestMachine::selfModifiedCodeIsDecodedAgain()
+{
+    QFETCH(QString, technique);
+    // The first pass runs "inc rbx" (48 ff c3); then its first byte becomes a nop, so the second
+    // pass runs "nop; inc ebx": one more instruction in the same bytes.
+    const auto session = run(QStringLiteral("    mov ecx, 2\n"
+                                            ".again:\n"
+                                            "target:\n"
+                                            "    inc rbx\n"
+                                            "    mov byte [target], 0x90\n"
+                                            "    dec ecx\n"
+                                            "    jnz .again\n"
+                                            "    hlt\n"),
+                             technique);
+    QCOMPARE(session->status(), RunStatus::Halted);
+    QCOMPARE(reg(*session, Register::Rbx), 2u);
+    // mov ecx; pass 1: inc, mov, dec, jnz; pass 2: nop, inc, mov, dec, jnz; hlt
+    QCOMPARE(session->instructions(), 1u + 4u + 5u + 1u);
+}
+
+// Pins a Unicorn 2.0.1 behaviour the trap-and-emulate monitor works around: port I/O at CPL 3
+// with IOPL 0 does not raise #GP.
+void TestMachine::portIoDoesNotFaultAtCpl3InUnicorn()
+{
+    RecordingClient client;
+    auto machine = bootRaw(client, QStringLiteral("    mov al, 1\n    out 0x80, al\n    hlt\n"), 3);
+    machine->execute(100);
+    QCOMPARE(client.exceptions.size(), 1u);
+    // The fault comes from the hlt, not from the out.
+    const auto instruction = machine->decodeAt(client.exceptions.front().rip);
+    QVERIFY(instruction.has_value());
+    QCOMPARE(instruction->mnemonic, Mnemonic::Hlt);
+}
+
+void TestMachine::nonCanonicalAccessBecomesGeneralProtectionAtTheRightInstruction()
+{
+    RecordingClient client;
+    auto machine = bootRaw(client,
+                           QStringLiteral("    mov rcx, 5\n"
+                                          "    mov rax, 0x8000000000000000\n"
+                                          "    add rcx, 1\n"
+                                          "    mov rbx, [rax + 8]\n"
+                                          "    hlt\n"),
+                           0);
+    machine->execute(100);
+    QCOMPARE(client.exceptions.size(), 1u);
+    const CpuException &fault = client.exceptions.front();
+    QCOMPARE(fault.vector, vector::kGeneralProtection);
+    const auto instruction = machine->decodeAt(fault.rip);
+    QVERIFY(instruction.has_value());
+    QCOMPARE(instruction->text, QStringLiteral("mov rbx, [rax+0x8]"));
+    QCOMPARE(machine->retired(), 3u);
+    QCOMPARE(machine->cpu().read(Register::Rcx), 6u);
+}
+
+void TestMachine::invalidOpcodeIsReportedAsUd()
+{
+    RecordingClient client;
+    auto machine = bootRaw(client, QStringLiteral("    nop\n    ud2\n"), 3);
+    machine->execute(100);
+    QCOMPARE(client.exceptions.size(), 1u);
+    QCOMPARE(client.exceptions.front().vector, vector::kInvalidOpcode);
+    QCOMPARE(client.exceptions.front().rip, 0x100001u);
+    QCOMPARE(machine->retired(), 1u);
+}
+
+QTEST_GUILESS_MAIN(TestMachine)
+#include "tst_machine.moc"

@@ -1,0 +1,318 @@
+// Whole runs: the lecture's POPF demo, determinism, the instruction budget, HLT, the JSON
+// report's fields, and robustness against code that is not code.
+
+#include "support/GuestRun.h"
+
+#include <QFile>
+#include <QJsonArray>
+#include <QJsonDocument>
+#include <QRandomGenerator>
+#include <QtTest>
+
+using namespace vmwb;
+using namespace vmwb::test;
+
+namespace {
+
+QString demoSource()
+{
+    QFile file(QStringLiteral(VMWB_SOURCE_DIR "/exercises/demos/popf-if.asm"));
+    if (!file.open(QIODevice::ReadOnly))
+        qFatal("cannot read the demo");
+    return QString::fromUtf8(file.readAll());
+}
+
+int lineContaining(const QString &source, const QString &text)
+{
+    const QStringList lines = source.split(QLatin1Char('\n'));
+    for (int i = 0; i < lines.size(); ++i) {
+        if (lines[i].trimmed().startsWith(text))
+            return i + 1;
+    }
+    return 0;
+}
+
+} // namespace
+
+class TestSession : public QObject
+{
+    Q_OBJECT
+
+private slots:
+    void popfDemoLosesTicksOnlyUnderTrapAndEmulate();
+    void runsAreDeterministic_data();
+    void runsAreDeterministic();
+    void endlessLoopEndsAtTheBudget_data();
+    void endlessLoopEndsAtTheBudget();
+    void hltWaitsForTheTimer_data();
+    void hltWaitsForTheTimer();
+    void hltWithInterruptsOffEndsTheRun_data();
+    void hltWithInterruptsOffEndsTheRun();
+    void timerPeriodOptionStartsTheTimer();
+    void reportHasTheDocumentedFields();
+    void timeStampCounterCountsModelledCycles();
+    void randomBytesNeverBreakTheEngine_data();
+    void randomBytesNeverBreakTheEngine();
+    void unknownOptionsAreRefused();
+};
+
+void TestSession::popfDemoLosesTicksOnlyUnderTrapAndEmulate()
+{
+    const QString source = demoSource();
+    const auto native = run(source, test::native());
+    const auto deprivileged = run(source, trapAndEmulate());
+
+    QCOMPARE(native->status(), RunStatus::Exited);
+    QCOMPARE(deprivileged->status(), RunStatus::Exited);
+    // Natively the ticks go on after popf; deprivileged, none arrives any more.
+    QVERIFY2(native->ports().exitCode().value_or(0) >= 10, native->ports().console().constData());
+    QCOMPARE(deprivileged->ports().exitCode(), std::optional<std::uint8_t>(0));
+    QVERIFY(native->ports().console().contains("after popf: "));
+
+    // The run says why: a hole at the popf, and an interrupt left pending with the virtual IF 0.
+    const int popfLine = lineContaining(source, QStringLiteral("popf"));
+    QVERIFY(popfLine > 0);
+    const auto &events = deprivileged->trace().events();
+    const auto hole = std::find_if(events.begin(), events.end(), [popfLine](const Event &e) {
+        return e.kind == EventKind::Hole && e.line == popfLine;
+    });
+    QVERIFY(hole != events.end());
+    QVERIFY2(
+        hole->cause.contains(QStringLiteral("The guest meant IF = 1, but its virtual IF stays 0")),
+        qPrintable(hole->cause));
+    QCOMPARE(deprivileged->guestView().interruptFlag, false);
+    QCOMPARE(deprivileged->pendingInterrupts().count(), 1u);
+    QVERIFY(deprivileged->trace().count(EventKind::InterruptPending) >= 1);
+    QCOMPARE(native->trace().count(EventKind::Hole), 0u);
+    QCOMPARE(native->pendingInterrupts().count(), 0u);
+    // Before the critical section both count the same ticks.
+    QVERIFY(native->ports().console().startsWith(
+        deprivileged->ports().console().left(deprivileged->ports().console().indexOf(','))));
+}
+
+void TestSession::runsAreDeterministic_data()
+{
+    QTest::addColumn<QString>("technique");
+    QTest::newRow("native") << native();
+    QTest::newRow("trap-and-emulate") << trapAndEmulate();
+}
+
+void TestSession::runsAreDeterministic()
+{
+    QFETCH(QString, technique);
+    const QString source = demoSource();
+    const QByteArray first = QJsonDocument(reportJson(*run(source, technique))).toJson();
+    const QByteArray second = QJsonDocument(reportJson(*run(source, technique))).toJson();
+    QCOMPARE(second, first);
+}
+
+void TestSession::endlessLoopEndsAtTheBudget_data()
+{
+    QTest::addColumn<QString>("technique");
+    QTest::addColumn<QString>("body");
+    for (const QString &technique : {native(), trapAndEmulate()}) {
+        QTest::newRow(qPrintable(technique + ": jmp $")) << technique << "jmp $";
+        QTest::newRow(qPrintable(technique + ": trapping loop")) << technique << "cli\n jmp $-1";
+    }
+}
+
+void TestSession::endlessLoopEndsAtTheBudget()
+{
+    QFETCH(QString, technique);
+    QFETCH(QString, body);
+    SessionOptions options;
+    options.maxInstructions = 12345;
+    const auto session = run(body, technique, options);
+    QCOMPARE(session->status(), RunStatus::BudgetExhausted);
+    QCOMPARE(session->instructions(), 12345u);
+    QVERIFY(session->statusMessage().contains(QStringLiteral("12345")));
+}
+
+void TestSession::hltWaitsForTheTimer_data()
+{
+    QTest::addColumn<QString>("technique");
+    QTest::newRow("native") << native();
+    QTest::newRow("trap-and-emulate") << trapAndEmulate();
+}
+
+void TestSession::hltWaitsForTheTimer()
+{
+    QFETCH(QString, technique);
+    // sti; hlt three times: each hlt is woken by the next tick.
+    const auto session = run(QStringLiteral("%include \"workbench.inc\"\n"
+                                            "    lidt [idt_descriptor]\n"
+                                            "    mov eax, 1000\n"
+                                            "    out TIMER_PORT, eax\n"
+                                            "    sti\n"
+                                            "    hlt\n"
+                                            "    hlt\n"
+                                            "    hlt\n"
+                                            "    mov rax, [ticks]\n"
+                                            "    out EXIT_PORT, al\n"
+                                            "tick:\n"
+                                            "    inc qword [ticks]\n"
+                                            "    iretq\n"
+                                            "align 16\n"
+                                            "idt:\n"
+                                            "%rep 32\n"
+                                            "    IDT_NO_GATE\n"
+                                            "%endrep\n"
+                                            "    IDT_INTERRUPT_GATE tick\n"
+                                            "idt_end:\n"
+                                            "idt_descriptor: dw idt_end - idt - 1\n"
+                                            "    dq idt\n"
+                                            "ticks: dq 0\n"),
+                             technique);
+    QCOMPARE(session->status(), RunStatus::Exited);
+    QCOMPARE(session->ports().exitCode(), std::optional<std::uint8_t>(3));
+    // Waiting costs no instructions: 4 + 3 hlt + 2 per tick + 2.
+    QCOMPARE(session->instructions(), 4u + 3u + 6u + 2u);
+    QCOMPARE(session->trace().count(EventKind::InterruptDelivered), 3u);
+}
+
+void TestSession::hltWithInterruptsOffEndsTheRun_data()
+{
+    QTest::addColumn<QString>("technique");
+    QTest::addColumn<QString>("body");
+    QTest::addColumn<QString>("reason");
+    for (const QString &technique : {native(), trapAndEmulate()}) {
+        QTest::newRow(qPrintable(technique + " IF = 0"))
+            << technique << "mov eax, 100\n out 0x40, eax\n hlt"
+            << "IF = 0";
+        QTest::newRow(qPrintable(technique + " timer off")) << technique << "sti\n hlt"
+                                                            << "timer off";
+    }
+}
+
+void TestSession::hltWithInterruptsOffEndsTheRun()
+{
+    QFETCH(QString, technique);
+    QFETCH(QString, body);
+    QFETCH(QString, reason);
+    const auto session = run(body, technique);
+    QCOMPARE(session->status(), RunStatus::Halted);
+    QVERIFY2(session->statusMessage().contains(reason), qPrintable(session->statusMessage()));
+    QVERIFY(session->guestView().halted);
+}
+
+void TestSession::timerPeriodOptionStartsTheTimer()
+{
+    SessionOptions options;
+    options.timerPeriod = 50;
+    options.maxInstructions = 1000;
+    const auto session = run(QStringLiteral("jmp $"), native(), options);
+    // IF stays 0: the first tick is pending, the later ones merge into it.
+    QCOMPARE(session->pendingInterrupts().count(), 1u);
+    QCOMPARE(session->trace().count(EventKind::InterruptPending), 1u);
+    QCOMPARE(session->trace().count(EventKind::InterruptLost), 1000u / 50u - 1u);
+}
+
+void TestSession::reportHasTheDocumentedFields()
+{
+    const auto session = run(demoSource(), trapAndEmulate());
+    const QJsonObject report = reportJson(*session);
+    for (const char *key : {"technique", "status", "exit_code", "instructions", "modelled_cycles",
+                            "registers", "virtual_cpu", "counts", "events", "console"})
+        QVERIFY2(report.contains(QLatin1String(key)), key);
+    QCOMPARE(report.value(QStringLiteral("technique")).toString(), trapAndEmulate());
+    QCOMPARE(report.value(QStringLiteral("status")).toString(), QStringLiteral("exited"));
+    QCOMPARE(report.value(QStringLiteral("exit_code")).toInt(), 0);
+    const QJsonObject registers = report.value(QStringLiteral("registers")).toObject();
+    for (const char *name : {"rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9",
+                             "r10", "r11", "r12", "r13", "r14", "r15", "rip", "rflags"}) {
+        QVERIFY2(registers.value(QLatin1String(name)).toString().startsWith(QStringLiteral("0x")),
+                 name);
+    }
+    const QJsonObject vcpu = report.value(QStringLiteral("virtual_cpu")).toObject();
+    for (const char *name : {"if", "cpl", "cr0", "cr3", "cr4", "idtr_base", "idtr_limit"})
+        QVERIFY2(vcpu.contains(QLatin1String(name)), name);
+    QCOMPARE(vcpu.value(QStringLiteral("if")).toInt(), 0);
+    QCOMPARE(vcpu.value(QStringLiteral("cpl")).toInt(), 0);
+    const QJsonObject counts = report.value(QStringLiteral("counts")).toObject();
+    for (const char *name : {"traps", "holes", "interrupts_delivered", "interrupts_pending"})
+        QVERIFY2(counts.contains(QLatin1String(name)), name);
+    QCOMPARE(counts.value(QStringLiteral("holes")).toInt(), 2);
+    const QJsonArray events = report.value(QStringLiteral("events")).toArray();
+    QVERIFY(!events.isEmpty());
+    for (const QJsonValue &value : events) {
+        const QJsonObject event = value.toObject();
+        for (const char *name : {"kind", "cause", "instruction", "rip", "cycles"})
+            QVERIFY2(event.contains(QLatin1String(name)), name);
+    }
+    QVERIFY(report.value(QStringLiteral("console"))
+                .toString()
+                .contains(QStringLiteral("after popf: 0")));
+    // The modelled cycles add up: one cycle per instruction plus every event's cycles.
+    qint64 eventCycles = 0;
+    for (const QJsonValue &value : events)
+        eventCycles += value.toObject().value(QStringLiteral("cycles")).toInteger();
+    QCOMPARE(report.value(QStringLiteral("modelled_cycles")).toInteger(),
+             report.value(QStringLiteral("instructions")).toInteger() + eventCycles);
+}
+
+void TestSession::timeStampCounterCountsModelledCycles()
+{
+    // Two rdtsc around one out to a device: natively the port access costs 3,209 cycles
+    // (Adams and Agesen 2006), plus the rdtsc and mov instructions between the reads.
+    const QString source = QStringLiteral("    rdtsc\n"
+                                          "    mov rbx, rax\n"
+                                          "    out 0x80, al\n"
+                                          "    rdtsc\n"
+                                          "    sub rax, rbx\n"
+                                          "    hlt\n");
+    const auto native = run(source, test::native());
+    QCOMPARE(reg(*native, Register::Rax), 3u + 3209u);
+    const auto deprivileged = run(source, trapAndEmulate());
+    QCOMPARE(reg(*deprivileged, Register::Rax), 3u + 889u + 200u);
+}
+
+void TestSession::randomBytesNeverBreakTheEngine_data()
+{
+    QTest::addColumn<QString>("technique");
+    QTest::addColumn<quint32>("seed");
+    for (quint32 seed = 1; seed <= 20; ++seed) {
+        QTest::newRow(qPrintable(QStringLiteral("native %1").arg(seed))) << native() << seed;
+        QTest::newRow(qPrintable(QStringLiteral("trap-and-emulate %1").arg(seed)))
+            << trapAndEmulate() << seed;
+    }
+}
+
+void TestSession::randomBytesNeverBreakTheEngine()
+{
+    QFETCH(QString, technique);
+    QFETCH(quint32, seed);
+    QRandomGenerator random(seed);
+    AssembledProgram program;
+    program.fileName = QStringLiteral("random.bin");
+    program.loadAddress = 0x100000;
+    program.code.resize(4096);
+    for (char &byte : program.code)
+        byte = static_cast<char>(random.bounded(256));
+    SessionOptions options;
+    options.technique = technique;
+    options.maxInstructions = 20000;
+    Session session(program, options, techniques(), presets());
+    session.run();
+    QVERIFY(session.status() != RunStatus::Running);
+    QVERIFY(session.instructions() <= options.maxInstructions);
+    if (session.status() == RunStatus::GuestFault)
+        QVERIFY(!session.statusMessage().isEmpty());
+    // The report can always be produced.
+    QVERIFY(!reportJson(session).isEmpty());
+    QVERIFY(!reportText(session).isEmpty());
+}
+
+void TestSession::unknownOptionsAreRefused()
+{
+    SessionOptions options;
+    options.technique = QStringLiteral("binary-translation-9000");
+    QVERIFY_THROWS_EXCEPTION(
+        OptionError, Session(assemble(QStringLiteral("hlt")), options, techniques(), presets()));
+    options.technique = native();
+    options.costPreset = QStringLiteral("pentium-pro");
+    QVERIFY_THROWS_EXCEPTION(
+        OptionError, Session(assemble(QStringLiteral("hlt")), options, techniques(), presets()));
+}
+
+QTEST_GUILESS_MAIN(TestSession)
+#include "tst_session.moc"
