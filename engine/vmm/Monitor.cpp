@@ -197,6 +197,7 @@ Monitor::PortIo Monitor::emulatePortIo(const Instruction &instruction)
         const auto access = m_ports.write(portNumber, source.widthBits / 8U, value, now());
         result.ok = true;
         result.exitRequested = portNumber == port::kExit;
+        result.timerProgrammed = portNumber == port::kTimer;
         result.description = describe("write to", portNumber, value, access);
         return result;
     }
@@ -222,6 +223,7 @@ Monitor::PortIo Monitor::emulatePortIo(const Instruction &instruction)
                     break;
                 access = m_ports.write(portNumber, size, value, now());
                 result.exitRequested = result.exitRequested || portNumber == port::kExit;
+                result.timerProgrammed = result.timerProgrammed || portNumber == port::kTimer;
             } else {
                 access = m_ports.read(portNumber, size, value);
                 if (!m_machine.writeLinear(address, &value, size))

@@ -107,8 +107,9 @@ public:
     // happened, for the event.
     struct PortIo
     {
-        bool ok = false;            // false: the instruction is not port I/O
-        bool exitRequested = false; // the guest wrote its exit code
+        bool ok = false;              // false: the instruction is not port I/O
+        bool exitRequested = false;   // the guest wrote its exit code
+        bool timerProgrammed = false; // the timer's next tick moved
         QString description;
     };
     PortIo emulatePortIo(const Instruction &instruction);

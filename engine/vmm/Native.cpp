@@ -120,9 +120,7 @@ WatchAction Native::onWatched(Monitor &monitor, const Instruction &instruction)
             machine.stopAt(instruction.nextAddress(), true);
         } else if (!io.ok) {
             machine.continueAt(instruction.address, false); // a long REP string: go on with it
-        } else if (instruction.operands.size() == 2 &&
-                   instruction.operands[0].kind == OperandKind::Immediate &&
-                   instruction.operands[0].immediate == port::kTimer) {
+        } else if (io.timerProgrammed) {
             machine.stopAt(instruction.nextAddress(), true); // the timer's deadline moved
         } else {
             machine.continueAt(instruction.nextAddress(), true);

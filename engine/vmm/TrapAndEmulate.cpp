@@ -339,11 +339,7 @@ Emulation emulatePortIo(Monitor &monitor, const Instruction &instruction)
     } else if (!io.ok) {
         e.then = Then::Repeat;
     } else {
-        const Operand &port = instruction.operands.front();
-        e.reschedule = instruction.mnemonic == Mnemonic::Out &&
-                       ((port.kind == OperandKind::Immediate && port.immediate == port::kTimer) ||
-                        (port.kind == OperandKind::Register &&
-                         (monitor.machine().cpu().read(Register::Rdx) & 0xFFFF) == port::kTimer));
+        e.reschedule = io.timerProgrammed;
     }
     return e;
 }

@@ -268,23 +268,31 @@ void TestTrapAndEmulate::pushfAfterCliShowsTheRealIf()
 void TestTrapAndEmulate::interruptsArriveOnlyWithIfSet_data()
 {
     QTest::addColumn<QString>("technique");
+    QTest::addColumn<QString>("program");
     QTest::addColumn<QString>("enable");
     QTest::addColumn<bool>("delivered");
+    const QString immediate = QStringLiteral("out TIMER_PORT, eax");
+    const QString throughDx = QStringLiteral("mov dx, TIMER_PORT\n    out dx, eax");
     for (const QString &technique : {test::native(), trapAndEmulate()}) {
-        QTest::newRow(qPrintable(technique + " with sti")) << technique << "sti" << true;
-        QTest::newRow(qPrintable(technique + " with cli")) << technique << "cli" << false;
+        QTest::newRow(qPrintable(technique + " with sti"))
+            << technique << immediate << "sti" << true;
+        QTest::newRow(qPrintable(technique + " with sti, timer through dx"))
+            << technique << throughDx << "sti" << true;
+        QTest::newRow(qPrintable(technique + " with cli"))
+            << technique << immediate << "cli" << false;
     }
 }
 
 void TestTrapAndEmulate::interruptsArriveOnlyWithIfSet()
 {
     QFETCH(QString, technique);
+    QFETCH(QString, program);
     QFETCH(QString, enable);
     QFETCH(bool, delivered);
     const QString source = QStringLiteral("%include \"workbench.inc\"\n"
                                           "    lidt [idt_descriptor]\n"
                                           "    mov eax, 100\n"
-                                          "    out TIMER_PORT, eax\n"
+                                          "    %2\n"
                                           "    %1\n"
                                           "    mov ecx, 1000\n"
                                           "spin:\n"
@@ -305,7 +313,7 @@ void TestTrapAndEmulate::interruptsArriveOnlyWithIfSet()
                                           "idt_descriptor: dw idt_end - idt - 1\n"
                                           "    dq idt\n"
                                           "ticks: dq 0\n")
-                               .arg(enable);
+                               .arg(enable, program);
     const auto session = run(source, technique);
     QCOMPARE(session->status(), RunStatus::Exited);
     const auto ticks = session->ports().exitCode().value_or(0);
