@@ -1,6 +1,7 @@
 #include "decode/Decoder.h"
 
 #include "decode/Sensitivity.h"
+#include "hw/Rflags.h"
 
 #include <Zydis/Zydis.h>
 #include <algorithm>
@@ -11,34 +12,13 @@
 namespace vmwb {
 namespace {
 
-// RFLAGS (SDM Vol. 1, 3.4.3, Figure 3-8):
-//
-//   21  20  19  18  17  16  15  14  13  12  11  10   9   8   7   6   5   4   3   2   1   0
-// +---+---+---+---+---+---+---+---+-------+---+---+---+---+---+---+---+---+---+---+---+---+
-// |ID |VIP|VIF|AC |VM |RF | 0 |NT | IOPL  |OF |DF |IF |TF |SF |ZF | 0 |AF | 0 |PF | 1 |CF |
-// +---+---+---+---+---+---+---+---+-------+---+---+---+---+---+---+---+---+---+---+---+---+
-namespace rflags {
-constexpr std::uint32_t CF = 1u << 0;
-constexpr std::uint32_t PF = 1u << 2;
-constexpr std::uint32_t AF = 1u << 4;
-constexpr std::uint32_t ZF = 1u << 6;
-constexpr std::uint32_t SF = 1u << 7;
-constexpr std::uint32_t TF = 1u << 8;
-constexpr std::uint32_t IF = 1u << 9;
-constexpr std::uint32_t DF = 1u << 10;
-constexpr std::uint32_t OF = 1u << 11;
-constexpr std::uint32_t IOPL = 3u << 12;
-constexpr std::uint32_t NT = 1u << 14;
-constexpr std::uint32_t RF = 1u << 16;
-constexpr std::uint32_t VM = 1u << 17;
-constexpr std::uint32_t AC = 1u << 18;
-constexpr std::uint32_t VIF = 1u << 19;
-constexpr std::uint32_t VIP = 1u << 20;
-constexpr std::uint32_t ID = 1u << 21;
-} // namespace rflags
-
 // Zydis 4.0 reports every flag at its RFLAGS position except IOPL: the two-bit field is
 // reported as bit 12 alone (ZYDIS_CPUFLAG_IOPL), so the translation widens it to both bits.
+constexpr std::uint32_t mask(std::uint64_t bits)
+{
+    return static_cast<std::uint32_t>(bits);
+}
+
 struct FlagTranslation
 {
     ZydisAccessedFlagsMask zydis;
@@ -46,23 +26,23 @@ struct FlagTranslation
 };
 
 constexpr std::array kFlagTranslations{
-    FlagTranslation{ZYDIS_CPUFLAG_CF, rflags::CF},
-    FlagTranslation{ZYDIS_CPUFLAG_PF, rflags::PF},
-    FlagTranslation{ZYDIS_CPUFLAG_AF, rflags::AF},
-    FlagTranslation{ZYDIS_CPUFLAG_ZF, rflags::ZF},
-    FlagTranslation{ZYDIS_CPUFLAG_SF, rflags::SF},
-    FlagTranslation{ZYDIS_CPUFLAG_TF, rflags::TF},
-    FlagTranslation{ZYDIS_CPUFLAG_IF, rflags::IF},
-    FlagTranslation{ZYDIS_CPUFLAG_DF, rflags::DF},
-    FlagTranslation{ZYDIS_CPUFLAG_OF, rflags::OF},
-    FlagTranslation{ZYDIS_CPUFLAG_IOPL, rflags::IOPL},
-    FlagTranslation{ZYDIS_CPUFLAG_NT, rflags::NT},
-    FlagTranslation{ZYDIS_CPUFLAG_RF, rflags::RF},
-    FlagTranslation{ZYDIS_CPUFLAG_VM, rflags::VM},
-    FlagTranslation{ZYDIS_CPUFLAG_AC, rflags::AC},
-    FlagTranslation{ZYDIS_CPUFLAG_VIF, rflags::VIF},
-    FlagTranslation{ZYDIS_CPUFLAG_VIP, rflags::VIP},
-    FlagTranslation{ZYDIS_CPUFLAG_ID, rflags::ID},
+    FlagTranslation{ZYDIS_CPUFLAG_CF, mask(rflags::kCF)},
+    FlagTranslation{ZYDIS_CPUFLAG_PF, mask(rflags::kPF)},
+    FlagTranslation{ZYDIS_CPUFLAG_AF, mask(rflags::kAF)},
+    FlagTranslation{ZYDIS_CPUFLAG_ZF, mask(rflags::kZF)},
+    FlagTranslation{ZYDIS_CPUFLAG_SF, mask(rflags::kSF)},
+    FlagTranslation{ZYDIS_CPUFLAG_TF, mask(rflags::kTF)},
+    FlagTranslation{ZYDIS_CPUFLAG_IF, mask(rflags::kIF)},
+    FlagTranslation{ZYDIS_CPUFLAG_DF, mask(rflags::kDF)},
+    FlagTranslation{ZYDIS_CPUFLAG_OF, mask(rflags::kOF)},
+    FlagTranslation{ZYDIS_CPUFLAG_IOPL, mask(rflags::kIoplMask)},
+    FlagTranslation{ZYDIS_CPUFLAG_NT, mask(rflags::kNT)},
+    FlagTranslation{ZYDIS_CPUFLAG_RF, mask(rflags::kRF)},
+    FlagTranslation{ZYDIS_CPUFLAG_VM, mask(rflags::kVM)},
+    FlagTranslation{ZYDIS_CPUFLAG_AC, mask(rflags::kAC)},
+    FlagTranslation{ZYDIS_CPUFLAG_VIF, mask(rflags::kVIF)},
+    FlagTranslation{ZYDIS_CPUFLAG_VIP, mask(rflags::kVIP)},
+    FlagTranslation{ZYDIS_CPUFLAG_ID, mask(rflags::kID)},
 };
 
 constexpr std::uint32_t toRflags(ZydisAccessedFlagsMask mask)
@@ -75,9 +55,9 @@ constexpr std::uint32_t toRflags(ZydisAccessedFlagsMask mask)
     return result;
 }
 
-static_assert(toRflags(ZYDIS_CPUFLAG_IOPL) == rflags::IOPL);
+static_assert(toRflags(ZYDIS_CPUFLAG_IOPL) == mask(rflags::kIoplMask));
 static_assert(toRflags(ZYDIS_CPUFLAG_CF | ZYDIS_CPUFLAG_IF | ZYDIS_CPUFLAG_ID) ==
-              (rflags::CF | rflags::IF | rflags::ID));
+              mask(rflags::kCF | rflags::kIF | rflags::kID));
 
 // Zydis names that map one to one onto the engine's mnemonics. MOV, PUSH, POP, CALL, JMP and
 // RET depend on their operands and are classified in classify().

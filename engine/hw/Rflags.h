@@ -35,6 +35,9 @@ inline constexpr std::uint64_t kVIF = 1ULL << 19;
 inline constexpr std::uint64_t kVIP = 1ULL << 20;
 inline constexpr std::uint64_t kID = 1ULL << 21;
 
+// The status flags arithmetic instructions set (SDM Vol. 1, 3.4.3.1).
+inline constexpr std::uint64_t kStatusFlags = kCF | kPF | kAF | kZF | kSF | kOF;
+
 // The bits software can change at all (everything else reads as 0, except bit 1).
 inline constexpr std::uint64_t kDefinedMask = kCF | kPF | kAF | kZF | kSF | kTF | kIF | kDF | kOF |
                                               kIoplMask | kNT | kRF | kVM | kAC | kVIF | kVIP | kID;

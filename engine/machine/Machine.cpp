@@ -154,16 +154,16 @@ ExecuteResult Machine::execute(std::uint64_t deadline)
         throw EngineError("execute() before boot()");
     m_deadline = deadline;
     m_cr3 = m_cpu->read(Register::Cr3);
+    const auto finish = [this](StopReason reason, CpuError error = CpuError::None) {
+        disarmDeadlineStop();
+        return ExecuteResult{reason, error};
+    };
     int unexplained = 0;
     for (;;) {
-        if (m_retired >= m_deadline) {
-            disarmDeadlineStop();
-            return {StopReason::Deadline, CpuError::None};
-        }
-        if (m_externalStop.load()) {
-            disarmDeadlineStop();
-            return {StopReason::External, CpuError::None};
-        }
+        if (m_retired >= m_deadline)
+            return finish(StopReason::Deadline);
+        if (m_externalStop.load())
+            return finish(StopReason::External);
         applyPendingHooks();
         m_stop = InternalStop::None;
         m_deferredRip.reset();
@@ -187,96 +187,89 @@ ExecuteResult Machine::execute(std::uint64_t deadline)
         }
         if (m_current)
             closeBlockAt(m_cpu->rip());
-        if (m_callbackError) {
-            const std::string message = *m_callbackError;
-            m_callbackError.reset();
-            disarmDeadlineStop();
-            throw EngineError(message);
-        }
-        if (m_deferredRip) {
-            m_cpu->write(Register::Rip, *m_deferredRip);
-            m_deferredRip.reset();
-        }
-        if (m_invalidOpcode) {
-            // Unicorn stops after an invalid opcode; the client decides what #UD means.
-            const std::uint64_t rip = m_cpu->rip();
-            deliverException({vector::kInvalidOpcode, false, rip, 0, nullptr});
-            if (m_callbackError) {
-                const std::string message = *m_callbackError;
-                m_callbackError.reset();
-                throw EngineError(message);
-            }
-            if (m_deferredRip) {
-                m_cpu->write(Register::Rip, *m_deferredRip);
-                m_deferredRip.reset();
-            }
-            if (m_stop == InternalStop::Client) {
-                disarmDeadlineStop();
-                return {StopReason::ClientRequest, CpuError::None};
-            }
+        settleCallbacks();
+
+        // Exceptions the CPU reported by stopping rather than through the interrupt hook.
+        if (const auto raised = exceptionAfterStop()) {
+            deliverException(*raised);
+            settleCallbacks();
+            if (m_stop == InternalStop::Client)
+                return finish(StopReason::ClientRequest);
             continue;
         }
-
         switch (m_stop) {
         case InternalStop::Restart:
             continue;
         case InternalStop::Deadline:
-            disarmDeadlineStop();
-            return {StopReason::Deadline, CpuError::None};
+            return finish(StopReason::Deadline);
         case InternalStop::BeforeWatched:
-            disarmDeadlineStop();
-            return {StopReason::BeforeWatched, CpuError::None};
+            return finish(StopReason::BeforeWatched);
         case InternalStop::Client:
-            disarmDeadlineStop();
-            return {StopReason::ClientRequest, CpuError::None};
+            return finish(StopReason::ClientRequest);
         case InternalStop::External:
-            disarmDeadlineStop();
-            return {StopReason::External, CpuError::None};
+            return finish(StopReason::External);
         case InternalStop::None:
             break;
         }
-        if (m_unmapped && m_unmapped->located && !isCanonical(m_unmapped->address)) {
-            // A real CPU raises #GP (#SS for the stack) for a non-canonical address; Unicorn
-            // stops instead, so the engine raises the exception.
-            const std::uint64_t rip = m_cpu->rip();
-            const Instruction *instruction = instructionAt(rip);
-            bool stack = false;
-            if (instruction) {
-                for (const Operand &operand : instruction->operands) {
-                    if (operand.kind == OperandKind::Memory &&
-                        (operand.mem.base == Register::Rsp || operand.mem.base == Register::Rbp))
-                        stack = true;
-                }
-            }
-            deliverException({stack ? vector::kStackFault : vector::kGeneralProtection, false, rip,
-                              instruction ? instruction->nextAddress() : 0, instruction});
-            if (m_callbackError) {
-                const std::string message = *m_callbackError;
-                m_callbackError.reset();
-                throw EngineError(message);
-            }
-            if (m_deferredRip) {
-                m_cpu->write(Register::Rip, *m_deferredRip);
-                m_deferredRip.reset();
-            }
-            m_unmapped.reset();
-            if (m_stop == InternalStop::Client) {
-                disarmDeadlineStop();
-                return {StopReason::ClientRequest, CpuError::None};
-            }
-            continue;
-        }
-        if (error != CpuError::None) {
-            disarmDeadlineStop();
-            return {StopReason::CpuError, error};
-        }
-        if (lastInstructionWasHlt(m_cpu->rip())) {
-            disarmDeadlineStop();
-            return {StopReason::Halted, CpuError::None};
-        }
+        if (error != CpuError::None)
+            return finish(StopReason::CpuError, error);
+        if (lastInstructionWasHlt(m_cpu->rip()))
+            return finish(StopReason::Halted);
         if (++unexplained > kMaxUnexplainedReturns)
             throw EngineError("the emulator keeps returning without a reason");
     }
+}
+
+// After a run (or a delivery outside one): rethrows what a callback could not throw, and moves
+// RIP where a callback asked the guest to continue.
+void Machine::settleCallbacks()
+{
+    if (m_callbackError) {
+        const std::string message = *m_callbackError;
+        m_callbackError.reset();
+        disarmDeadlineStop();
+        throw EngineError(message);
+    }
+    if (m_deferredRip) {
+        m_cpu->write(Register::Rip, *m_deferredRip);
+        m_deferredRip.reset();
+    }
+}
+
+// Unicorn stops after an invalid opcode (#UD), and stops with an error on a non-canonical
+// address where a real CPU raises #GP (#SS for the stack). The engine raises those itself.
+std::optional<CpuException> Machine::exceptionAfterStop()
+{
+    const std::uint64_t rip = m_cpu->rip();
+    if (m_invalidOpcode) {
+        m_invalidOpcode = false;
+        return CpuException{vector::kInvalidOpcode, false, rip, 0, nullptr};
+    }
+    if (m_stop != InternalStop::None || !m_unmapped || !m_unmapped->located)
+        return std::nullopt;
+    const Instruction *instruction = instructionAt(rip);
+    if (isCanonical(m_unmapped->address)) {
+        // Unicorn looks its memory up by the linear address before it walks the page tables,
+        // so an address beyond guest memory comes back as "unmapped". If the page tables do not
+        // map it either, a real CPU raises #PF with CR2 = the address.
+        if (translate(m_unmapped->address))
+            return std::nullopt; // mapped to a physical address with no memory: no exception
+        m_cpu->write(Register::Cr2, m_unmapped->address);
+        m_unmapped.reset();
+        return CpuException{vector::kPageFault, false, rip,
+                            instruction ? instruction->nextAddress() : 0, instruction};
+    }
+    m_unmapped.reset();
+    bool stack = false;
+    if (instruction) {
+        for (const Operand &operand : instruction->operands) {
+            if (operand.kind == OperandKind::Memory &&
+                (operand.mem.base == Register::Rsp || operand.mem.base == Register::Rbp))
+                stack = true;
+        }
+    }
+    return CpuException{stack ? vector::kStackFault : vector::kGeneralProtection, false, rip,
+                        instruction ? instruction->nextAddress() : 0, instruction};
 }
 
 void Machine::continueAt(std::uint64_t rip, bool retires)
@@ -702,6 +695,13 @@ void Machine::onInterrupt(std::uint32_t vectorNumber)
                 }
             }
         }
+        // A branch to a non-canonical address faults on the branch itself (SDM Vol. 2A, JMP,
+        // 64-Bit Mode Exceptions); Unicorn reports the #GP with RIP already at the target.
+        if (vectorNumber == vector::kGeneralProtection && !isCanonical(rip) && m_current &&
+            m_current->count() > 0) {
+            // Not written to RIP here: the client's continueAt() or stopAt() decides it.
+            exception.rip = m_current->address(m_current->count() - 1);
+        }
         exception.instruction = instructionAt(exception.rip);
         if (!exception.software && exception.instruction)
             exception.nextRip = exception.instruction->nextAddress();
@@ -741,9 +741,16 @@ void Machine::locateUnmappedAccess()
     if (fault.access == MemoryAccess::Fetch) {
         if (m_current->count() == 0)
             return;
-        const std::uint64_t branch = m_current->address(m_current->count() - 1);
-        closeBlockAt(branch);
-        m_cpu->write(Register::Rip, branch);
+        if (isCanonical(fault.address)) {
+            // The branch completed; fetching its target faults (#PF with RIP at the target).
+            closeBlockAt(m_current->start + m_current->size);
+            m_cpu->write(Register::Rip, fault.address);
+        } else {
+            // A non-canonical target makes the branch itself fault (#GP).
+            const std::uint64_t branch = m_current->address(m_current->count() - 1);
+            closeBlockAt(branch);
+            m_cpu->write(Register::Rip, branch);
+        }
         fault.located = true;
         return;
     }

@@ -185,6 +185,8 @@ private:
     void applyPendingHooks();
     void disarmDeadlineStop();
     void deliverException(const CpuException &exception);
+    void settleCallbacks();
+    std::optional<CpuException> exceptionAfterStop();
     bool lastInstructionWasHlt(std::uint64_t rip) const;
     const Instruction *watchedAt(std::uint64_t address);
 

@@ -1,5 +1,6 @@
 #include "run/Report.h"
 
+#include "core/Hex.h"
 #include "run/Session.h"
 
 #include <QCoreApplication>
@@ -15,11 +16,6 @@ namespace {
 QString tr(const char *text)
 {
     return QCoreApplication::translate("vmwb::Report", text);
-}
-
-QString hex(std::uint64_t value)
-{
-    return QStringLiteral("0x%1").arg(value, 0, 16);
 }
 
 // The guest's architectural registers, in the order a debugger lists them.

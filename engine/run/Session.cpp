@@ -1,5 +1,6 @@
 #include "run/Session.h"
 
+#include "core/Hex.h"
 #include "hw/Rflags.h"
 #include "machine/Operands.h"
 #include "machine/Platform.h"
@@ -71,7 +72,7 @@ Session::Session(AssembledProgram program, SessionOptions options,
         throw OptionError(tr("the program (%1 bytes at %2) does not fit into %3 bytes of guest "
                              "memory with room for the stack")
                               .arg(m_program.code.size())
-                              .arg(QStringLiteral("0x%1").arg(m_program.loadAddress, 0, 16))
+                              .arg(hex(m_program.loadAddress))
                               .arg(m_options.memorySize));
     }
 
@@ -161,11 +162,18 @@ void Session::handle(const ExecuteResult &result)
         return;
     case StopReason::CpuError: {
         const std::uint64_t rip = m_machine->cpu().rip();
-        const QString message =
-            tr("the emulator stopped at %1: the guest touched memory that does not exist or "
-               "executed something it cannot run (error %2)")
-                .arg(QStringLiteral("0x%1").arg(rip, 0, 16))
-                .arg(static_cast<int>(result.error));
+        QString message;
+        if (const auto &access = m_machine->lastUnmappedAccess()) {
+            const char *what = access->access == MemoryAccess::Fetch   ? "fetched code from"
+                               : access->access == MemoryAccess::Write ? "wrote to"
+                                                                       : "read from";
+            message = tr("the guest %1 address %2, where the machine has no memory")
+                          .arg(QLatin1String(what), hex(access->address));
+        } else {
+            message = tr("the emulator stopped at %1 (Unicorn error %2)")
+                          .arg(hex(rip))
+                          .arg(static_cast<int>(result.error));
+        }
         m_monitor->record(EventKind::GuestFault, rip, 0, [&] { return message; });
         m_monitor->finish(RunStatus::GuestFault, message);
         return;

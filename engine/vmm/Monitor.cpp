@@ -1,6 +1,7 @@
 #include "vmm/Monitor.h"
 
 #include "assembler/Assembler.h"
+#include "core/Hex.h"
 #include "hw/Descriptors.h"
 #include "hw/Paging.h"
 #include "hw/Rflags.h"
@@ -20,14 +21,13 @@ QString tr(const char *text)
     return QCoreApplication::translate("vmwb::Monitor", text);
 }
 
-QString hex(std::uint64_t value)
-{
-    return QStringLiteral("0x%1").arg(value, 0, 16);
-}
-
 // A string instruction processes at most this many elements per emulation; the rest follow
 // when the instruction runs again (as the CPU may interrupt REP between iterations).
 constexpr std::uint64_t kMaxStringElements = 65536;
+
+// Deliveries in a row, with no guest instruction retired in between, before the guest is
+// considered stuck in a fault loop.
+constexpr int kMaxDeliveriesWithoutProgress = 64;
 
 } // namespace
 
@@ -106,6 +106,17 @@ Delivery Monitor::pushInterruptFrame(std::uint8_t vector, std::optional<std::uin
                                      std::uint64_t returnRip, const FrameView &view)
 {
     Delivery delivery;
+    // A handler that faults before running a single instruction faults again at once; a real
+    // CPU turns that into a double fault and then shuts down.
+    if (m_machine.retired() == m_lastDeliveryAt &&
+        ++m_deliveriesWithoutProgress > kMaxDeliveriesWithoutProgress) {
+        delivery.problem = tr("the guest's handlers keep faulting before any of their "
+                              "instructions runs (a real CPU would double-fault and shut down)");
+        return delivery;
+    }
+    if (m_machine.retired() != m_lastDeliveryAt)
+        m_deliveriesWithoutProgress = 0;
+    m_lastDeliveryAt = m_machine.retired();
     const std::uint64_t entry = 16ULL * vector;
     if (entry + 15 > view.idt.limit) {
         delivery.problem = tr("vector %1 lies beyond the IDT's limit (%2): the CPU raises #GP, "

@@ -130,6 +130,8 @@ private:
     const CostPreset &m_costs;
     const AssembledProgram *m_program;
     std::uint64_t m_idle = 0;
+    std::uint64_t m_lastDeliveryAt = ~0ULL;
+    int m_deliveriesWithoutProgress = 0;
     std::uint64_t m_shadowUntil = 0;
     RunStatus m_status = RunStatus::Running;
     QString m_statusMessage;

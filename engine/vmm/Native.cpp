@@ -1,5 +1,6 @@
 #include "vmm/Native.h"
 
+#include "core/Hex.h"
 #include "cpu/ControlRegisterChecks.h"
 #include "hw/Exceptions.h"
 #include "hw/Rflags.h"
@@ -15,11 +16,6 @@ namespace {
 QString tr(const char *text)
 {
     return QCoreApplication::translate("vmwb::Native", text);
-}
-
-QString hex(std::uint64_t value)
-{
-    return QStringLiteral("0x%1").arg(value, 0, 16);
 }
 
 constexpr std::uint32_t kTscMsr = 0x10;

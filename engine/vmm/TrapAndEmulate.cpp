@@ -1,5 +1,6 @@
 #include "vmm/TrapAndEmulate.h"
 
+#include "core/Hex.h"
 #include "cpu/ControlRegisterChecks.h"
 #include "hw/ControlRegisters.h"
 #include "hw/Descriptors.h"
@@ -22,11 +23,6 @@ using Then = Emulation::Then;
 QString tr(const char *text)
 {
     return QCoreApplication::translate("vmwb::TrapAndEmulate", text);
-}
-
-QString hex(std::uint64_t value)
-{
-    return QStringLiteral("0x%1").arg(value, 0, 16);
 }
 
 QString exceptionName(std::uint8_t vector)

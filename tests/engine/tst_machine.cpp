@@ -48,7 +48,6 @@ QByteArray stateOf(const Session &session)
 
 // Programs whose runs must not depend on where the engine stops them.
 const char *const kLoopWithTraps =
-    "%include \"workbench.inc\"\n"
     "    lidt [idt_descriptor]\n"
     "    mov eax, 37\n"
     "    out TIMER_PORT, eax\n"
@@ -68,20 +67,7 @@ const char *const kLoopWithTraps =
     "    out EXIT_PORT, al\n"
     "helper:\n"
     "    xor rdx, rbx\n"
-    "    ret\n"
-    "tick:\n"
-    "    inc qword [ticks]\n"
-    "    iretq\n"
-    "align 16\n"
-    "idt:\n"
-    "%rep 32\n"
-    "    IDT_NO_GATE\n"
-    "%endrep\n"
-    "    IDT_INTERRUPT_GATE tick\n"
-    "idt_end:\n"
-    "idt_descriptor: dw idt_end - idt - 1\n"
-    "    dq idt\n"
-    "ticks: dq 0\n";
+    "    ret\n";
 
 } // namespace
 
@@ -99,6 +85,8 @@ private slots:
     void portIoDoesNotFaultAtCpl3InUnicorn();
     void nonCanonicalAccessBecomesGeneralProtectionAtTheRightInstruction();
     void invalidOpcodeIsReportedAsUd();
+    void accessBeyondGuestMemoryIsAPageFault_data();
+    void accessBeyondGuestMemoryIsAPageFault();
 };
 
 void TestMachine::steppingGivesTheSameRunAsRunningFreely_data()
@@ -117,7 +105,7 @@ void TestMachine::steppingGivesTheSameRunAsRunningFreely()
 {
     QFETCH(QString, technique);
     QFETCH(int, chunk);
-    const QString source = QLatin1String(kLoopWithTraps);
+    const QString source = withTickCounter(QLatin1String(kLoopWithTraps));
     const auto free = run(source, technique);
     QCOMPARE(free->status(), RunStatus::Exited);
     QVERIFY(free->trace().count(EventKind::InterruptDelivered) > 10);
@@ -228,6 +216,53 @@ void TestMachine::invalidOpcodeIsReportedAsUd()
     QCOMPARE(client.exceptions.front().vector, vector::kInvalidOpcode);
     QCOMPARE(client.exceptions.front().rip, 0x100001u);
     QCOMPARE(machine->retired(), 1u);
+}
+
+void TestMachine::accessBeyondGuestMemoryIsAPageFault_data()
+{
+    QTest::addColumn<QString>("source");
+    QTest::addColumn<int>("vector");
+    QTest::addColumn<QString>("faulting"); // the instruction RIP points at, or "target"
+    QTest::addColumn<quint64>("cr2");
+    QTest::addColumn<quint64>("retired");
+    QTest::newRow("read beyond memory")
+        << "    mov rax, 0x2000000\n    mov rbx, [rax]\n    hlt" << 14 << "mov rbx, [rax]"
+        << quint64{0x2000000} << quint64{1};
+    QTest::newRow("write beyond memory")
+        << "    mov rax, 0x3000000\n    mov [rax], rbx\n    hlt" << 14 << "mov [rax], rbx"
+        << quint64{0x3000000} << quint64{1};
+    // A fetch fault happens at the branch's target, after the branch.
+    QTest::newRow("jump beyond memory") << "    mov rax, 0x2000000\n    jmp rax" << 14 << "target"
+                                        << quint64{0x2000000} << quint64{2};
+    // A non-canonical target faults on the branch itself.
+    QTest::newRow("jump to a non-canonical address")
+        << "    mov rax, 0x8000000000000000\n    jmp rax" << 13 << "jmp rax" << quint64{0}
+        << quint64{1};
+}
+
+void TestMachine::accessBeyondGuestMemoryIsAPageFault()
+{
+    QFETCH(QString, source);
+    QFETCH(int, vector);
+    QFETCH(QString, faulting);
+    QFETCH(quint64, cr2);
+    QFETCH(quint64, retired);
+    RecordingClient client;
+    auto machine = bootRaw(client, source, 0);
+    machine->execute(100);
+    QCOMPARE(client.exceptions.size(), 1u);
+    const CpuException &fault = client.exceptions.front();
+    QCOMPARE(static_cast<int>(fault.vector), vector);
+    if (faulting == QLatin1String("target")) {
+        QCOMPARE(fault.rip, cr2);
+    } else {
+        const auto instruction = machine->decodeAt(fault.rip);
+        QVERIFY(instruction.has_value());
+        QCOMPARE(instruction->text, faulting);
+    }
+    if (vector == 14)
+        QCOMPARE(machine->cpu().read(Register::Cr2), cr2);
+    QCOMPARE(machine->retired(), retired);
 }
 
 QTEST_GUILESS_MAIN(TestMachine)

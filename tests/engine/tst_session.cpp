@@ -139,29 +139,15 @@ void TestSession::hltWaitsForTheTimer()
 {
     QFETCH(QString, technique);
     // sti; hlt three times: each hlt is woken by the next tick.
-    const auto session = run(QStringLiteral("%include \"workbench.inc\"\n"
-                                            "    lidt [idt_descriptor]\n"
-                                            "    mov eax, 1000\n"
-                                            "    out TIMER_PORT, eax\n"
-                                            "    sti\n"
-                                            "    hlt\n"
-                                            "    hlt\n"
-                                            "    hlt\n"
-                                            "    mov rax, [ticks]\n"
-                                            "    out EXIT_PORT, al\n"
-                                            "tick:\n"
-                                            "    inc qword [ticks]\n"
-                                            "    iretq\n"
-                                            "align 16\n"
-                                            "idt:\n"
-                                            "%rep 32\n"
-                                            "    IDT_NO_GATE\n"
-                                            "%endrep\n"
-                                            "    IDT_INTERRUPT_GATE tick\n"
-                                            "idt_end:\n"
-                                            "idt_descriptor: dw idt_end - idt - 1\n"
-                                            "    dq idt\n"
-                                            "ticks: dq 0\n"),
+    const auto session = run(withTickCounter(QStringLiteral("    lidt [idt_descriptor]\n"
+                                                            "    mov eax, 1000\n"
+                                                            "    out TIMER_PORT, eax\n"
+                                                            "    sti\n"
+                                                            "    hlt\n"
+                                                            "    hlt\n"
+                                                            "    hlt\n"
+                                                            "    mov rax, [ticks]\n"
+                                                            "    out EXIT_PORT, al\n")),
                              technique);
     QCOMPARE(session->status(), RunStatus::Exited);
     QCOMPARE(session->ports().exitCode(), std::optional<std::uint8_t>(3));

@@ -289,31 +289,17 @@ void TestTrapAndEmulate::interruptsArriveOnlyWithIfSet()
     QFETCH(QString, program);
     QFETCH(QString, enable);
     QFETCH(bool, delivered);
-    const QString source = QStringLiteral("%include \"workbench.inc\"\n"
-                                          "    lidt [idt_descriptor]\n"
-                                          "    mov eax, 100\n"
-                                          "    %2\n"
-                                          "    %1\n"
-                                          "    mov ecx, 1000\n"
-                                          "spin:\n"
-                                          "    dec ecx\n"
-                                          "    jnz spin\n"
-                                          "    mov rax, [ticks]\n"
-                                          "    out EXIT_PORT, al\n"
-                                          "tick:\n"
-                                          "    inc qword [ticks]\n"
-                                          "    iretq\n"
-                                          "align 16\n"
-                                          "idt:\n"
-                                          "%rep 32\n"
-                                          "    IDT_NO_GATE\n"
-                                          "%endrep\n"
-                                          "    IDT_INTERRUPT_GATE tick\n"
-                                          "idt_end:\n"
-                                          "idt_descriptor: dw idt_end - idt - 1\n"
-                                          "    dq idt\n"
-                                          "ticks: dq 0\n")
-                               .arg(enable, program);
+    const QString source = withTickCounter(QStringLiteral("    lidt [idt_descriptor]\n"
+                                                          "    mov eax, 100\n"
+                                                          "    %2\n"
+                                                          "    %1\n"
+                                                          "    mov ecx, 1000\n"
+                                                          "spin:\n"
+                                                          "    dec ecx\n"
+                                                          "    jnz spin\n"
+                                                          "    mov rax, [ticks]\n"
+                                                          "    out EXIT_PORT, al\n")
+                                               .arg(enable, program));
     const auto session = run(source, technique);
     QCOMPARE(session->status(), RunStatus::Exited);
     const auto ticks = session->ports().exitCode().value_or(0);

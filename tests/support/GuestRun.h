@@ -63,6 +63,28 @@ inline std::uint64_t reg(const Session &session, Register r)
     return session.machine().cpu().read(r);
 }
 
+// `body` (which loads the IDT with `lidt [idt_descriptor]`) followed by a timer handler that
+// counts ticks in the qword `ticks`, and an IDT whose only gate is the timer's (vector 32).
+inline QString withTickCounter(const QString &body)
+{
+    return QStringLiteral("%include \"workbench.inc\"\n"
+                          "%1\n"
+                          "tick:\n"
+                          "    inc qword [ticks]\n"
+                          "    iretq\n"
+                          "align 16\n"
+                          "idt:\n"
+                          "%rep 32\n"
+                          "    IDT_NO_GATE\n"
+                          "%endrep\n"
+                          "    IDT_INTERRUPT_GATE tick\n"
+                          "idt_end:\n"
+                          "idt_descriptor: dw idt_end - idt - 1\n"
+                          "    dq idt\n"
+                          "ticks: dq 0\n")
+        .arg(body);
+}
+
 inline QString native()
 {
     return QStringLiteral("native");
