@@ -8,6 +8,9 @@
 #include <QJsonDocument>
 #include <QRandomGenerator>
 #include <QtTest>
+#include <atomic>
+#include <limits>
+#include <thread>
 
 using namespace vmwb;
 using namespace vmwb::test;
@@ -54,6 +57,9 @@ private slots:
     void randomBytesNeverBreakTheEngine_data();
     void randomBytesNeverBreakTheEngine();
     void unknownOptionsAreRefused();
+    void faultLoopEndsTheRunWithAReason_data();
+    void faultLoopEndsTheRunWithAReason();
+    void stopFromAnotherThreadPausesAnEndlessLoop();
 };
 
 void TestSession::popfDemoLosesTicksOnlyUnderTrapAndEmulate()
@@ -298,6 +304,60 @@ void TestSession::unknownOptionsAreRefused()
     options.costPreset = QStringLiteral("pentium-pro");
     QVERIFY_THROWS_EXCEPTION(
         OptionError, Session(assemble(QStringLiteral("hlt")), options, techniques(), presets()));
+}
+
+void TestSession::faultLoopEndsTheRunWithAReason_data()
+{
+    QTest::addColumn<QString>("technique");
+    QTest::newRow("native") << native();
+    QTest::newRow("trap-and-emulate") << trapAndEmulate();
+}
+
+void TestSession::faultLoopEndsTheRunWithAReason()
+{
+    QFETCH(QString, technique);
+    // The #GP gate points at a non-canonical handler: every delivery faults again at once.
+    const auto session = run(QStringLiteral("%include \"workbench.inc\"\n"
+                                            "    lidt [idt_descriptor]\n"
+                                            "    mov rax, 0x8000000000000000\n"
+                                            "    mov rbx, [rax]\n"
+                                            "align 16\n"
+                                            "idt:\n"
+                                            "%rep 13\n"
+                                            "    IDT_NO_GATE\n"
+                                            "%endrep\n"
+                                            "    dw 0, KERNEL_CS\n"
+                                            "    db 0, 0x8E\n"
+                                            "    dw 0\n"
+                                            "    dd 0x80000000, 0\n"
+                                            "idt_end:\n"
+                                            "idt_descriptor: dw idt_end - idt - 1\n"
+                                            "    dq idt\n"),
+                             technique);
+    QCOMPARE(session->status(), RunStatus::GuestFault);
+    QVERIFY2(session->statusMessage().contains(QStringLiteral("keep faulting")),
+             qPrintable(session->statusMessage()));
+}
+
+void TestSession::stopFromAnotherThreadPausesAnEndlessLoop()
+{
+    SessionOptions options;
+    options.maxInstructions = std::numeric_limits<std::uint64_t>::max();
+    auto session = start(QStringLiteral("jmp $"), native(), options);
+    std::atomic<bool> running{true};
+    std::thread runner([&] {
+        session->run();
+        running = false;
+    });
+    QTest::qWait(100);
+    session->requestStop();
+    runner.join();
+    QVERIFY(!running);
+    QCOMPARE(session->status(), RunStatus::Running); // paused, not ended
+    const std::uint64_t before = session->instructions();
+    QVERIFY(before > 0);
+    session->runFor(1000);
+    QCOMPARE(session->instructions(), before + 1000);
 }
 
 QTEST_GUILESS_MAIN(TestSession)
