@@ -148,28 +148,46 @@ void TestMachine::deadlinesStopAtExactlyThatInstruction()
 void TestMachine::selfModifiedCodeIsDecodedAgain_data()
 {
     QTest::addColumn<QString>("technique");
-    QTest::newRow("native") << native();
-    QTest::newRow("trap-and-emulate") << trapAndEmulate();
-}
-
-void TestMachine::selfModifiedCodeIsDecodedAgain()
-{
-    QFETCH(QString, technique);
-    // The first pass runs "inc rbx" (48 ff c3); then its first byte becomes a nop, so the second
-    // pass runs "nop; inc ebx": one more instruction in the same bytes.
-    const auto session = run(QStringLiteral("    mov ecx, 2\n"
+    QTest::addColumn<QString>("source");
+    QTest::addColumn<quint64>("instructions");
+    // "inc rbx" is 48 ff c3; with its first byte made a nop the same bytes are "nop; inc ebx":
+    // one instruction more.
+    const QString ownBlock = QStringLiteral("    mov ecx, 2\n"
                                             ".again:\n"
                                             "target:\n"
                                             "    inc rbx\n"
                                             "    mov byte [target], 0x90\n"
                                             "    dec ecx\n"
                                             "    jnz .again\n"
-                                            "    hlt\n"),
-                             technique);
+                                            "    hlt\n");
+    // mov ecx; pass 1: inc, mov, dec, jnz; pass 2: nop, inc, mov, dec, jnz; hlt
+    const quint64 ownBlockCount = 1 + 4 + 5 + 1;
+    const QString subroutine = QStringLiteral("    call sub\n"
+                                              "    mov byte [sub], 0x90\n"
+                                              "    call sub\n"
+                                              "    hlt\n"
+                                              "sub:\n"
+                                              "    inc rbx\n"
+                                              "    ret\n");
+    // call, inc, ret, mov, call, nop, inc, ret, hlt
+    const quint64 subroutineCount = 9;
+    for (const QString &technique : {native(), trapAndEmulate()}) {
+        QTest::newRow(qPrintable(technique + ", own block"))
+            << technique << ownBlock << ownBlockCount;
+        QTest::newRow(qPrintable(technique + ", another block"))
+            << technique << subroutine << subroutineCount;
+    }
+}
+
+void TestMachine::selfModifiedCodeIsDecodedAgain()
+{
+    QFETCH(QString, technique);
+    QFETCH(QString, source);
+    QFETCH(quint64, instructions);
+    const auto session = run(source, technique);
     QCOMPARE(session->status(), RunStatus::Halted);
     QCOMPARE(reg(*session, Register::Rbx), 2u);
-    // mov ecx; pass 1: inc, mov, dec, jnz; pass 2: nop, inc, mov, dec, jnz; hlt
-    QCOMPARE(session->instructions(), 1u + 4u + 5u + 1u);
+    QCOMPARE(session->instructions(), instructions);
 }
 
 // Pins a Unicorn 2.0.1 behaviour the trap-and-emulate monitor works around: port I/O at CPL 3
