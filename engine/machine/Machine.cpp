@@ -10,6 +10,7 @@
 #include <cstring>
 #include <exception>
 #include <string>
+#include <utility>
 
 namespace vmwb {
 
@@ -158,6 +159,10 @@ ExecuteResult Machine::execute(std::uint64_t deadline)
         disarmDeadlineStop();
         return ExecuteResult{reason, error};
     };
+    // Continuing from a breakpoint runs the instruction there.
+    m_passBreakpointAt.reset();
+    if (isBreakpoint(m_cpu->rip()))
+        m_passBreakpointAt = m_cpu->rip();
     int unexplained = 0;
     for (;;) {
         if (m_retired >= m_deadline)
@@ -204,6 +209,8 @@ ExecuteResult Machine::execute(std::uint64_t deadline)
             return finish(StopReason::Deadline);
         case InternalStop::BeforeWatched:
             return finish(StopReason::BeforeWatched);
+        case InternalStop::Breakpoint:
+            return finish(StopReason::Breakpoint);
         case InternalStop::Client:
             return finish(StopReason::ClientRequest);
         case InternalStop::External:
@@ -633,6 +640,15 @@ void Machine::onCodeHook(std::uint64_t address)
             requestInternalStop(InternalStop::Deadline);
             return;
         }
+        if (isBreakpoint(address)) {
+            if (m_passBreakpointAt == address) {
+                m_passBreakpointAt.reset();
+            } else {
+                closeBlockAt(address);
+                requestInternalStop(InternalStop::Breakpoint);
+                return;
+            }
+        }
         const Instruction *instruction = watchedAt(address);
         if (!instruction)
             return;
@@ -810,6 +826,30 @@ bool Machine::lastInstructionWasHlt(std::uint64_t rip) const
            rip == m_lastClosed->start + m_lastClosed->size;
 }
 
+bool Machine::isBreakpoint(std::uint64_t address) const
+{
+    return std::binary_search(m_breakpoints.begin(), m_breakpoints.end(), address);
+}
+
+bool Machine::needsCodeHook(std::uint64_t address) const
+{
+    return m_watched.contains(address) || isBreakpoint(address) || m_deadlineStop == address;
+}
+
+void Machine::setBreakpoints(const std::vector<std::uint64_t> &addresses)
+{
+    std::vector<std::uint64_t> wanted = addresses;
+    std::sort(wanted.begin(), wanted.end());
+    wanted.erase(std::unique(wanted.begin(), wanted.end()), wanted.end());
+    const std::vector<std::uint64_t> old = std::exchange(m_breakpoints, wanted);
+    for (std::uint64_t address : old) {
+        if (!needsCodeHook(address))
+            m_cpu->removeCodeHook(address);
+    }
+    for (std::uint64_t address : m_breakpoints)
+        m_cpu->addCodeHook(address);
+}
+
 void Machine::applyPendingHooks()
 {
     for (std::uint64_t address : m_pendingWatches)
@@ -836,9 +876,10 @@ void Machine::disarmDeadlineStop()
     m_pendingDeadlineStop.reset();
     if (!m_deadlineStop)
         return;
-    if (!m_watched.contains(*m_deadlineStop))
-        m_cpu->removeCodeHook(*m_deadlineStop);
+    const std::uint64_t address = *m_deadlineStop;
     m_deadlineStop.reset();
+    if (!needsCodeHook(address))
+        m_cpu->removeCodeHook(address);
 }
 
 } // namespace vmwb

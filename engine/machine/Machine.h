@@ -70,6 +70,7 @@ enum class StopReason : std::uint8_t
     BeforeWatched, // onWatched() returned StopBefore (see stoppedBefore())
     ClientRequest, // the client called stopAt()
     External,      // requestStop(), possibly from another thread
+    Breakpoint,    // RIP reached a breakpoint (the instruction there has not run)
     Halted,        // the guest executed HLT at CPL 0 (RIP is after it)
     CpuError,      // Unicorn gave up (see ExecuteResult::error)
 };
@@ -121,6 +122,9 @@ public:
     std::uint64_t stoppedBefore() const { return m_stoppedBefore; }
     // The next execute() lets the watched instruction at `address` run without asking.
     void passWatchOnce(std::optional<std::uint64_t> address) { m_passWatchAt = address; }
+    // Addresses where execute() stops before the instruction runs. A run that starts at a
+    // breakpoint passes it (so that continuing from a breakpoint moves on). Call between runs.
+    void setBreakpoints(const std::vector<std::uint64_t> &addresses);
 
     // From inside onWatched() or onException(): the instruction there is dealt with and the
     // guest goes on at `rip`. `retires` counts the instruction as executed (it was emulated or
@@ -130,6 +134,9 @@ public:
     void stopAt(std::uint64_t rip, bool retires);
     // Ends the current or next execute() with External. Safe from any thread.
     void requestStop();
+    // Ends the current execute() with External before the next translation block, letting the
+    // instruction being handled complete (from inside a callback, or between runs).
+    void requestStopAtNextBlock() { m_externalStop = true; }
     void clearStopRequest() { m_externalStop = false; }
 
     UnicornCpu &cpu() { return *m_cpu; }
@@ -164,9 +171,12 @@ private:
         Restart,
         Deadline,
         BeforeWatched,
+        Breakpoint,
         Client,
         External
     };
+    bool isBreakpoint(std::uint64_t address) const;
+    bool needsCodeHook(std::uint64_t address) const;
 
     void onBlock(std::uint64_t address, std::uint32_t size) override;
     void onBlockSlow(std::uint64_t address, std::uint32_t size);
@@ -234,7 +244,9 @@ private:
     std::unordered_map<std::uint64_t, std::unique_ptr<Block>> m_blocks;
 
     std::unordered_map<std::uint64_t, Instruction> m_watched; // exact hooks the client asked for
-    std::vector<std::uint64_t> m_pendingWatches;              // to add before the next run
+    std::vector<std::uint64_t> m_breakpoints;                 // sorted
+    std::optional<std::uint64_t> m_passBreakpointAt;
+    std::vector<std::uint64_t> m_pendingWatches; // to add before the next run
     std::optional<std::uint64_t> m_pendingDeadlineStop;
 
     std::optional<std::uint64_t> m_deferredRip;

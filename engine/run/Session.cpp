@@ -112,8 +112,30 @@ void Session::requestStop()
     m_machine->requestStop();
 }
 
+void Session::setBreakpoints(const std::vector<std::uint64_t> &addresses)
+{
+    m_machine->setBreakpoints(addresses);
+}
+
+void Session::setBreakOnEvents(std::bitset<kEventKindCount> kinds)
+{
+    m_monitor->setBreakOnEvents(kinds);
+}
+
+void Session::setRegister(Register reg, std::uint64_t value)
+{
+    m_machine->cpu().write(reg, value);
+}
+
+void Session::setRflags(std::uint64_t value)
+{
+    m_machine->cpu().setRflags(value);
+}
+
 RunStatus Session::runUntil(std::uint64_t limit)
 {
+    m_lastPause = Pause::None;
+    m_monitor->clearEventBreak();
     while (m_monitor->status() == RunStatus::Running) {
         if (deliverPendingInterrupt())
             continue;
@@ -129,8 +151,10 @@ RunStatus Session::runUntil(std::uint64_t limit)
                 tr("the instruction budget of %1 ran out").arg(m_options.maxInstructions));
             break;
         }
-        if (retired >= limit)
+        if (retired >= limit) {
+            m_lastPause = Pause::Limit;
             break;
+        }
         std::uint64_t deadline = std::min(m_options.maxInstructions, limit);
         if (const auto tick = m_ports.timer().nextTick())
             deadline = std::min(deadline, *tick - (m_monitor->now() - retired));
@@ -139,11 +163,18 @@ RunStatus Session::runUntil(std::uint64_t limit)
         const ExecuteResult result = m_machine->execute(deadline);
         handle(result);
         raiseDueTicks();
+        if (result.reason == StopReason::Breakpoint) {
+            m_lastPause = Pause::Breakpoint;
+            break;
+        }
         if (result.reason == StopReason::External) {
             m_machine->clearStopRequest();
+            m_lastPause = m_monitor->eventBreak() ? Pause::EventBreak : Pause::Stopped;
             break;
         }
     }
+    if (m_monitor->status() != RunStatus::Running)
+        m_lastPause = Pause::None;
     return m_monitor->status();
 }
 
@@ -153,6 +184,7 @@ void Session::handle(const ExecuteResult &result)
     case StopReason::Deadline:
     case StopReason::ClientRequest:
     case StopReason::External:
+    case StopReason::Breakpoint:
         return;
     case StopReason::BeforeWatched:
         stepOver(m_machine->stoppedBefore());

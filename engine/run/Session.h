@@ -14,6 +14,7 @@
 #include "vmm/Technique.h"
 
 #include <QString>
+#include <bitset>
 #include <cstdint>
 #include <memory>
 #include <stdexcept>
@@ -57,6 +58,23 @@ public:
     // Makes run() return soon; safe from another thread.
     void requestStop();
 
+    // Why the last run() or runFor() returned while the guest was still running.
+    enum class Pause : std::uint8_t
+    {
+        None,       // it did not pause: the run ended (see status())
+        Limit,      // runFor() ran its instructions
+        Breakpoint, // RIP reached a breakpoint
+        EventBreak, // an event of a kind in setBreakOnEvents() was recorded
+        Stopped,    // requestStop()
+    };
+    Pause lastPause() const { return m_lastPause; }
+    // Breakpoints by guest address; continuing from one runs the instruction there.
+    void setBreakpoints(const std::vector<std::uint64_t> &addresses);
+    void setBreakOnEvents(std::bitset<kEventKindCount> kinds);
+    // Changes a register of the real CPU (while the session does not run).
+    void setRegister(Register reg, std::uint64_t value);
+    void setRflags(std::uint64_t value);
+
     RunStatus status() const { return m_monitor->status(); }
     const QString &statusMessage() const { return m_monitor->statusMessage(); }
     const SessionOptions &options() const { return m_options; }
@@ -97,6 +115,7 @@ private:
     std::unique_ptr<Machine> m_machine;
     std::unique_ptr<Monitor> m_monitor;
     std::uint64_t m_random = 0x9E37'79B9'7F4A'7C15ULL; // RDRAND's deterministic sequence
+    Pause m_lastPause = Pause::None;
 };
 
 } // namespace vmwb

@@ -87,6 +87,14 @@ void Monitor::addEvent(EventKind kind, std::uint64_t rip, std::uint64_t cycles, 
     m_trace.add(std::move(event));
 }
 
+void Monitor::breakOnEvent()
+{
+    m_eventBreak = true;
+    // Not requestStop(): from a code hook that would stop before the very instruction the event
+    // is about, and running on would record it again.
+    m_machine.requestStopAtNextBlock();
+}
+
 void Monitor::finish(RunStatus status, QString message)
 {
     if (m_status != RunStatus::Running)
@@ -163,6 +171,10 @@ Delivery Monitor::pushInterruptFrame(std::uint8_t vector, std::optional<std::uin
         return delivery;
     }
     cpu.write(Register::Rsp, newRsp);
+    m_frames.push_back({newRsp, vector, errorCode.has_value()});
+    constexpr std::size_t kFramesKept = 64;
+    if (m_frames.size() > kFramesKept)
+        m_frames.pop_front();
     delivery.ok = true;
     delivery.handler = gate.offset;
     delivery.selector = gate.selector;

@@ -11,7 +11,9 @@
 #include "trace/Event.h"
 
 #include <QString>
+#include <bitset>
 #include <cstdint>
+#include <deque>
 #include <optional>
 
 namespace vmwb {
@@ -39,6 +41,14 @@ struct FrameView
     std::uint64_t rflags = 0; // the RFLAGS image pushed
     std::uint16_t cs = 0;     // the CS image pushed
     std::uint16_t ss = 0;     // the SS image pushed
+};
+
+// An interrupt frame the machine pushed on the guest stack (for the stack view's labels).
+struct InterruptFrame
+{
+    std::uint64_t address = 0; // lowest address: the error code if there is one, else RIP
+    std::uint8_t vector = 0;
+    bool hasErrorCode = false;
 };
 
 struct Delivery
@@ -76,6 +86,8 @@ public:
     void record(EventKind kind, std::uint64_t rip, std::uint64_t cycles, CauseFn &&cause,
                 int vector = -1)
     {
+        if (m_breakOn.test(static_cast<std::size_t>(kind)))
+            breakOnEvent();
         if (!m_trace.storesNext()) {
             m_trace.countOnly(kind, cycles);
             return;
@@ -91,6 +103,14 @@ public:
     void finish(RunStatus status, QString message);
     // Ends the run because of the guest (records a guest-fault event) and stops the machine.
     void failGuest(std::uint64_t rip, QString message);
+
+    // Events of these kinds stop the run (the user's "break on"); eventBreak() tells whether
+    // one did since the flag was last cleared.
+    void setBreakOnEvents(std::bitset<kEventKindCount> kinds) { m_breakOn = kinds; }
+    bool eventBreak() const { return m_eventBreak; }
+    void clearEventBreak() { m_eventBreak = false; }
+    // The most recent interrupt frames pushed, oldest first.
+    const std::deque<InterruptFrame> &frames() const { return m_frames; }
 
     // STI and MOV SS delay interrupts until one more instruction has run.
     void blockInterruptsForOneInstruction() { m_shadowUntil = m_machine.retired() + 1; }
@@ -121,6 +141,7 @@ public:
 private:
     void addEvent(EventKind kind, std::uint64_t rip, std::uint64_t cycles, QString cause,
                   int vector);
+    void breakOnEvent();
 
     Machine &m_machine;
     VirtualCpu &m_vcpu;
@@ -130,6 +151,9 @@ private:
     const CostPreset &m_costs;
     const AssembledProgram *m_program;
     std::uint64_t m_idle = 0;
+    std::bitset<kEventKindCount> m_breakOn;
+    bool m_eventBreak = false;
+    std::deque<InterruptFrame> m_frames;
     std::uint64_t m_lastDeliveryAt = ~0ULL;
     int m_deliveriesWithoutProgress = 0;
     std::uint64_t m_shadowUntil = 0;

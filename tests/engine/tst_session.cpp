@@ -60,6 +60,9 @@ private slots:
     void faultLoopEndsTheRunWithAReason_data();
     void faultLoopEndsTheRunWithAReason();
     void stopFromAnotherThreadPausesAnEndlessLoop();
+    void breakpointsStopBeforeTheInstruction_data();
+    void breakpointsStopBeforeTheInstruction();
+    void breakOnEventKindPausesAfterTheEvent();
 };
 
 void TestSession::popfDemoLosesTicksOnlyUnderTrapAndEmulate()
@@ -358,6 +361,66 @@ void TestSession::stopFromAnotherThreadPausesAnEndlessLoop()
     QVERIFY(before > 0);
     session->runFor(1000);
     QCOMPARE(session->instructions(), before + 1000);
+}
+
+void TestSession::breakpointsStopBeforeTheInstruction_data()
+{
+    QTest::addColumn<QString>("technique");
+    QTest::newRow("native") << native();
+    QTest::newRow("trap-and-emulate") << trapAndEmulate();
+}
+
+void TestSession::breakpointsStopBeforeTheInstruction()
+{
+    QFETCH(QString, technique);
+    auto session = start(QStringLiteral("    mov ecx, 3\n"
+                                        ".loop:\n"
+                                        "    inc rax\n" // line 3
+                                        "    cli\n"
+                                        "    dec ecx\n"
+                                        "    jnz .loop\n"
+                                        "    hlt\n"),
+                         technique);
+    const auto address = session->program().addressOfLine(3);
+    QVERIFY(address.has_value());
+    session->setBreakpoints({*address});
+    for (std::uint64_t pass = 0; pass < 3; ++pass) {
+        session->run();
+        QCOMPARE(session->lastPause(), Session::Pause::Breakpoint);
+        QCOMPARE(session->machine().cpu().rip(), *address);
+        QCOMPARE(reg(*session, Register::Rax), pass); // the inc has not run yet
+        QCOMPARE(session->instructions(), 1 + 4 * pass);
+    }
+    session->setBreakpoints({});
+    session->run();
+    QCOMPARE(session->status(), RunStatus::Halted);
+    QCOMPARE(session->lastPause(), Session::Pause::None);
+    QCOMPARE(reg(*session, Register::Rax), 3u);
+}
+
+void TestSession::breakOnEventKindPausesAfterTheEvent()
+{
+    auto session = start(demoSource(), trapAndEmulate());
+    std::bitset<kEventKindCount> kinds;
+    kinds.set(static_cast<std::size_t>(EventKind::Hole));
+    session->setBreakOnEvents(kinds);
+    const auto lastHole = [&session]() -> QString {
+        const auto &events = session->trace().events();
+        const auto hole = std::find_if(events.rbegin(), events.rend(),
+                                       [](const Event &e) { return e.kind == EventKind::Hole; });
+        return hole == events.rend() ? QString() : hole->instruction;
+    };
+    // The run pauses before the next translation block after the hole.
+    session->run();
+    QCOMPARE(session->lastPause(), Session::Pause::EventBreak);
+    QCOMPARE(session->trace().count(EventKind::Hole), 1u);
+    QCOMPARE(lastHole(), QStringLiteral("pushfq"));
+    session->run();
+    QCOMPARE(session->lastPause(), Session::Pause::EventBreak);
+    QCOMPARE(session->trace().count(EventKind::Hole), 2u);
+    QCOMPARE(lastHole(), QStringLiteral("popfq"));
+    session->run();
+    QCOMPARE(session->status(), RunStatus::Exited);
 }
 
 QTEST_GUILESS_MAIN(TestSession)
