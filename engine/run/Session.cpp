@@ -112,6 +112,11 @@ void Session::requestStop()
     m_machine->requestStop();
 }
 
+void Session::clearStopRequest()
+{
+    m_machine->clearStopRequest();
+}
+
 void Session::setBreakpoints(const std::vector<std::uint64_t> &addresses)
 {
     m_machine->setBreakpoints(addresses);

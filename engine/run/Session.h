@@ -57,6 +57,8 @@ public:
     RunStatus runFor(std::uint64_t instructions);
     // Makes run() return soon; safe from another thread.
     void requestStop();
+    // Forgets a stop requested while no run was going on.
+    void clearStopRequest();
 
     // Why the last run() or runFor() returned while the guest was still running.
     enum class Pause : std::uint8_t

@@ -1,0 +1,35 @@
+#pragma once
+
+// The workbench's colours, one set for light and one for dark palettes, so that every pane
+// marks the same things the same way and stays readable on a projector.
+
+#include "decode/Instruction.h"
+#include "trace/Event.h"
+
+#include <QColor>
+#include <QPalette>
+
+namespace vmwb {
+
+struct WorkbenchColors
+{
+    bool dark = false;
+    QColor text;
+    QColor dimText;     // addresses, bytes, secondary columns
+    QColor changed;     // background of a value the last step changed
+    QColor currentLine; // background of the line RIP is on
+    QColor breakpoint;  // breakpoint marks
+    QColor error;       // assembler errors
+    QColor warning;     // assembler warnings
+    QColor difference;  // background where the guest's belief differs from the real CPU
+    QColor flagRead;    // a flag the current instruction reads
+    QColor flagWritten; // a flag the current instruction writes
+
+    static WorkbenchColors forPalette(const QPalette &palette);
+
+    QColor token(TokenKind kind) const;
+    QColor sensitivity(Sensitivity sensitivity) const; // badge background
+    QColor event(EventKind kind) const;                // event kind marks
+};
+
+} // namespace vmwb

@@ -1,0 +1,190 @@
+#include "controller/WorkbenchController.h"
+
+#include "controller/SessionWorker.h"
+
+#include <QCoreApplication>
+#include <QThread>
+
+namespace vmwb {
+
+namespace {
+void registerTypes()
+{
+    qRegisterMetaType<vmwb::MachineSnapshot>();
+    qRegisterMetaType<vmwb::ProgramView>();
+    qRegisterMetaType<vmwb::Event>();
+    qRegisterMetaType<QList<vmwb::Event>>();
+    qRegisterMetaType<vmwb::AssemblerDiagnostic>();
+    qRegisterMetaType<QList<vmwb::AssemblerDiagnostic>>();
+}
+} // namespace
+
+WorkbenchController::WorkbenchController(QObject *parent)
+    : QObject(parent), m_techniques(TechniqueRegistry::builtIn().techniques()),
+      m_technique(QStringLiteral("native")),
+      m_maxInstructions(SessionOptions::kDefaultMaxInstructions)
+{
+    registerTypes();
+    m_thread = new QThread(this);
+    m_thread->setObjectName(QStringLiteral("engine"));
+    m_worker = new SessionWorker;
+    m_worker->moveToThread(m_thread);
+    connect(m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
+
+    connect(m_worker, &SessionWorker::assembled, this,
+            [this](const QList<AssemblerDiagnostic> &diagnostics, bool) {
+                m_diagnostics = diagnostics;
+                --m_pendingAssemblies;
+                emit diagnosticsChanged();
+            });
+    connect(m_worker, &SessionWorker::programLoaded, this, [this](const ProgramView &program) {
+        m_program = program;
+        emit programChanged();
+    });
+    connect(m_worker, &SessionWorker::snapshotReady, this, [this](const MachineSnapshot &snapshot) {
+        m_snapshot = snapshot;
+        emit stateChanged();
+    });
+    connect(m_worker, &SessionWorker::eventsReady, this,
+            [this](const QList<Event> &events) { emit eventsAppended(events); });
+    connect(m_worker, &SessionWorker::sessionReset, this, [this] { emit eventsCleared(); });
+    connect(m_worker, &SessionWorker::runningChanged, this, [this](bool running) {
+        m_running = running;
+        emit runningChanged(running);
+    });
+    m_thread->start();
+    configureWorker();
+}
+
+WorkbenchController::~WorkbenchController()
+{
+    m_worker->requestPause();
+    m_thread->quit();
+    m_thread->wait();
+}
+
+void WorkbenchController::waitForIdle()
+{
+    QMetaObject::invokeMethod(
+        m_worker, [] {}, Qt::BlockingQueuedConnection);
+    QCoreApplication::sendPostedEvents(this, QEvent::MetaCall);
+}
+
+void WorkbenchController::configureWorker()
+{
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, technique = m_technique, timer = m_timerPeriod,
+                   budget = m_maxInstructions] { worker->configure(technique, timer, budget); });
+}
+
+void WorkbenchController::setSource(const QString &source, const QString &fileName)
+{
+    m_worker->requestPause();
+    ++m_pendingAssemblies;
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, source, fileName] { worker->assemble(source, fileName); });
+}
+
+void WorkbenchController::setTechnique(const QString &id)
+{
+    if (id == m_technique)
+        return;
+    m_technique = id;
+    m_worker->requestPause();
+    configureWorker();
+    emit settingsChanged();
+}
+
+void WorkbenchController::setTimerPeriod(quint64 instructions)
+{
+    if (instructions == m_timerPeriod)
+        return;
+    m_timerPeriod = instructions;
+    m_worker->requestPause();
+    configureWorker();
+    emit settingsChanged();
+}
+
+void WorkbenchController::setMaxInstructions(quint64 instructions)
+{
+    if (instructions == m_maxInstructions)
+        return;
+    m_maxInstructions = instructions;
+    m_worker->requestPause();
+    configureWorker();
+    emit settingsChanged();
+}
+
+void WorkbenchController::setStepsPerSecond(int stepsPerSecond)
+{
+    m_stepsPerSecond = std::max(0, stepsPerSecond);
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, speed = m_stepsPerSecond] {
+        worker->setStepsPerSecond(speed);
+    });
+    emit settingsChanged();
+}
+
+void WorkbenchController::setBreakpointLines(const QSet<int> &lines)
+{
+    m_breakpointLines = lines;
+    sendBreakpoints();
+}
+
+void WorkbenchController::sendBreakpoints()
+{
+    std::vector<std::uint64_t> addresses;
+    for (int line : m_breakpointLines) {
+        if (const auto address = m_program.addressOfLine(line))
+            addresses.push_back(*address);
+    }
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, addresses] { worker->setBreakpoints(addresses); });
+}
+
+void WorkbenchController::setBreakOnEvents(const QSet<EventKind> &kinds)
+{
+    m_breakOnEvents = kinds;
+    std::bitset<kEventKindCount> bits;
+    for (EventKind kind : kinds)
+        bits.set(static_cast<std::size_t>(kind));
+    QMetaObject::invokeMethod(m_worker,
+                              [worker = m_worker, bits] { worker->setBreakOnEvents(bits); });
+}
+
+void WorkbenchController::setRegister(RegisterId id, quint64 value)
+{
+    QMetaObject::invokeMethod(m_worker,
+                              [worker = m_worker, id, value] { worker->setRegister(id, value); });
+}
+
+void WorkbenchController::reset()
+{
+    m_worker->requestPause();
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker] { worker->reset(); });
+}
+
+void WorkbenchController::step()
+{
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker] { worker->step(); });
+}
+
+void WorkbenchController::run()
+{
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker] { worker->run(std::nullopt); });
+}
+
+void WorkbenchController::runToLine(int line)
+{
+    const auto address = m_program.addressOfLine(line);
+    if (!address)
+        return;
+    QMetaObject::invokeMethod(m_worker,
+                              [worker = m_worker, target = *address] { worker->run(target); });
+}
+
+void WorkbenchController::pause()
+{
+    m_worker->requestPause();
+}
+
+} // namespace vmwb

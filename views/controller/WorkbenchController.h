@@ -1,0 +1,101 @@
+#pragma once
+
+// The one bridge between the engine and the window. It owns the session on a worker thread
+// and hands the panes plain snapshots; the GUI thread never waits for the engine. While the
+// guest runs, state arrives batched at about 30 Hz; Pause answers at once.
+
+#include "controller/Snapshot.h"
+#include "vmm/Technique.h"
+
+#include <QList>
+#include <QObject>
+#include <QSet>
+#include <QString>
+#include <memory>
+#include <vector>
+
+class QThread;
+
+namespace vmwb {
+
+class SessionWorker;
+
+class WorkbenchController : public QObject
+{
+    Q_OBJECT
+
+public:
+    explicit WorkbenchController(QObject *parent = nullptr);
+    ~WorkbenchController() override;
+
+    // State as of the last signals.
+    const MachineSnapshot &snapshot() const { return m_snapshot; }
+    const ProgramView &program() const { return m_program; }
+    const QList<AssemblerDiagnostic> &diagnostics() const { return m_diagnostics; }
+    bool hasProgram() const { return m_snapshot.valid; }
+    bool isRunning() const { return m_running; }
+    bool isAssembling() const { return m_pendingAssemblies > 0; }
+
+    const std::vector<TechniqueInfo> &techniques() const { return m_techniques; }
+    QString technique() const { return m_technique; }
+    quint64 timerPeriod() const { return m_timerPeriod; }
+    quint64 maxInstructions() const { return m_maxInstructions; }
+    int stepsPerSecond() const { return m_stepsPerSecond; }
+    const QSet<int> &breakpointLines() const { return m_breakpointLines; }
+    const QSet<EventKind> &breakOnEvents() const { return m_breakOnEvents; }
+
+    // Assembles `source`; when it assembles, the machine restarts with the new program.
+    void setSource(const QString &source, const QString &fileName);
+    // These restart the machine with the current program.
+    void setTechnique(const QString &id);
+    void setTimerPeriod(quint64 instructions);
+    void setMaxInstructions(quint64 instructions);
+    // 0 runs at full speed.
+    void setStepsPerSecond(int stepsPerSecond);
+    void setBreakpointLines(const QSet<int> &lines);
+    void setBreakOnEvents(const QSet<EventKind> &kinds);
+    // Changes a register of the paused guest.
+    void setRegister(RegisterId id, quint64 value);
+
+    void reset();
+    // One guest instruction (a trapping instruction counts as one).
+    void step();
+    void run();
+    void runToLine(int line);
+    void pause();
+
+    // Blocks until the worker has handled every request sent so far (for tests and screenshots).
+    void waitForIdle();
+
+signals:
+    void diagnosticsChanged();
+    void programChanged();
+    void stateChanged();
+    void eventsAppended(const QList<vmwb::Event> &events);
+    void eventsCleared();
+    void runningChanged(bool running);
+    void settingsChanged();
+
+private:
+    void configureWorker();
+    void sendBreakpoints();
+
+    QThread *m_thread = nullptr;
+    SessionWorker *m_worker = nullptr;
+    std::vector<TechniqueInfo> m_techniques;
+
+    MachineSnapshot m_snapshot;
+    ProgramView m_program;
+    QList<AssemblerDiagnostic> m_diagnostics;
+    bool m_running = false;
+    int m_pendingAssemblies = 0;
+
+    QString m_technique;
+    quint64 m_timerPeriod = 0;
+    quint64 m_maxInstructions = 0;
+    int m_stepsPerSecond = 0;
+    QSet<int> m_breakpointLines;
+    QSet<EventKind> m_breakOnEvents;
+};
+
+} // namespace vmwb
