@@ -159,10 +159,15 @@ ExecuteResult Machine::execute(std::uint64_t deadline)
         disarmDeadlineStop();
         return ExecuteResult{reason, error};
     };
-    // Continuing from a breakpoint runs the instruction there.
+    // Continuing from the breakpoint a run stopped at runs the instruction there. Only from
+    // there: a run that starts at a breakpoint for another reason (an interrupt delivered to
+    // a handler with a breakpoint, a deadline that ended the last run just before one) stops.
     m_passBreakpointAt.reset();
-    if (isBreakpoint(m_cpu->rip()))
-        m_passBreakpointAt = m_cpu->rip();
+    if (m_breakpointStop && m_breakpointStop->rip == m_cpu->rip() &&
+        m_breakpointStop->retired == m_retired && isBreakpoint(m_cpu->rip()))
+        m_passBreakpointAt = m_cpu->rip(); // kept while the instruction is stepped over
+    else
+        m_breakpointStop.reset();
     int unexplained = 0;
     for (;;) {
         if (m_retired >= m_deadline)
@@ -210,6 +215,7 @@ ExecuteResult Machine::execute(std::uint64_t deadline)
         case InternalStop::BeforeWatched:
             return finish(StopReason::BeforeWatched);
         case InternalStop::Breakpoint:
+            m_breakpointStop = BreakpointStop{m_cpu->rip(), m_retired};
             return finish(StopReason::Breakpoint);
         case InternalStop::Client:
             return finish(StopReason::ClientRequest);
@@ -660,6 +666,14 @@ void Machine::onCodeHook(std::uint64_t address)
         m_handled = false;
         switch (m_client.onWatched(*instruction)) {
         case WatchAction::Execute:
+            if (m_externalStop.load(std::memory_order_relaxed)) {
+                // A stop was asked for (the client breaks on the event it just recorded): the
+                // rest of the block would run first. Stop before instead; the caller steps
+                // over this one instruction (passWatchOnce) and so pauses right after it.
+                closeBlockAt(address);
+                m_stoppedBefore = address;
+                requestInternalStop(InternalStop::BeforeWatched);
+            }
             return;
         case WatchAction::Handled:
             if (!m_handled)

@@ -67,7 +67,8 @@ public:
 enum class StopReason : std::uint8_t
 {
     Deadline,      // retired() reached the deadline given to execute()
-    BeforeWatched, // onWatched() returned StopBefore (see stoppedBefore())
+    BeforeWatched, // onWatched() returned StopBefore, or returned Execute while a stop was
+                   // requested (see stoppedBefore())
     ClientRequest, // the client called stopAt()
     External,      // requestStop(), possibly from another thread
     Breakpoint,    // RIP reached a breakpoint (the instruction there has not run)
@@ -122,8 +123,9 @@ public:
     std::uint64_t stoppedBefore() const { return m_stoppedBefore; }
     // The next execute() lets the watched instruction at `address` run without asking.
     void passWatchOnce(std::optional<std::uint64_t> address) { m_passWatchAt = address; }
-    // Addresses where execute() stops before the instruction runs. A run that starts at a
-    // breakpoint passes it (so that continuing from a breakpoint moves on). Call between runs.
+    // Addresses where execute() stops before the instruction runs. A run that starts where the
+    // last one stopped at a breakpoint passes it (so that continuing moves on); one that starts
+    // at a breakpoint for another reason stops there at once. Call between runs.
     void setBreakpoints(const std::vector<std::uint64_t> &addresses);
 
     // From inside onWatched() or onException(): the instruction there is dealt with and the
@@ -138,6 +140,9 @@ public:
     // instruction being handled complete (from inside a callback, or between runs).
     void requestStopAtNextBlock() { m_externalStop = true; }
     void clearStopRequest() { m_externalStop = false; }
+    bool stopRequested() const { return m_externalStop.load(); }
+    // Clears the stop request and tells whether there was one.
+    bool takeStopRequest() { return m_externalStop.exchange(false); }
 
     UnicornCpu &cpu() { return *m_cpu; }
     const UnicornCpu &cpu() const { return *m_cpu; }
@@ -246,7 +251,13 @@ private:
     std::unordered_map<std::uint64_t, Instruction> m_watched; // exact hooks the client asked for
     std::vector<std::uint64_t> m_breakpoints;                 // sorted
     std::optional<std::uint64_t> m_passBreakpointAt;
-    std::vector<std::uint64_t> m_pendingWatches; // to add before the next run
+    struct BreakpointStop
+    {
+        std::uint64_t rip = 0;
+        std::uint64_t retired = 0;
+    };
+    std::optional<BreakpointStop> m_breakpointStop; // where the last execute() stopped, if at one
+    std::vector<std::uint64_t> m_pendingWatches;    // to add before the next run
     std::optional<std::uint64_t> m_pendingDeadlineStop;
 
     std::optional<std::uint64_t> m_deferredRip;

@@ -172,7 +172,8 @@ RunStatus Session::runUntil(std::uint64_t limit)
             m_lastPause = Pause::Breakpoint;
             break;
         }
-        if (result.reason == StopReason::External) {
+        // External, or a stop requested while a watched instruction was stepped over.
+        if (result.reason == StopReason::External || m_machine->stopRequested()) {
             m_machine->clearStopRequest();
             m_lastPause = m_monitor->eventBreak() ? Pause::EventBreak : Pause::Stopped;
             break;
@@ -224,8 +225,13 @@ void Session::stepOver(std::uint64_t address)
     const auto instruction = m_machine->decodeAt(address, Decoder::Detail::Facts);
     const bool interruptsBefore = m_technique->guestInterruptFlag(*m_monitor);
     m_machine->passWatchOnce(address);
+    // A pending stop (the event recorded for this instruction breaks the run) waits until the
+    // instruction has run.
+    const bool stopWanted = m_machine->takeStopRequest();
     const ExecuteResult result = m_machine->execute(m_machine->retired() + 1);
     m_machine->passWatchOnce(std::nullopt);
+    if (stopWanted)
+        m_machine->requestStopAtNextBlock();
     if (result.reason != StopReason::Deadline && result.reason != StopReason::BeforeWatched)
         handle(result);
     if (!instruction)

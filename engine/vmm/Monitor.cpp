@@ -90,8 +90,9 @@ void Monitor::addEvent(EventKind kind, std::uint64_t rip, std::uint64_t cycles, 
 void Monitor::breakOnEvent()
 {
     m_eventBreak = true;
-    // Not requestStop(): from a code hook that would stop before the very instruction the event
-    // is about, and running on would record it again.
+    // The instruction the event is about completes first: an emulated one continues at the
+    // next block, which does not start; one that executes natively (a hole) is stepped over by
+    // the session. The run pauses right after it, and resuming does not record it again.
     m_machine.requestStopAtNextBlock();
 }
 

@@ -62,6 +62,8 @@ private slots:
     void stopFromAnotherThreadPausesAnEndlessLoop();
     void breakpointsStopBeforeTheInstruction_data();
     void breakpointsStopBeforeTheInstruction();
+    void breakpointInAnInterruptHandlerStopsOnDelivery_data();
+    void breakpointInAnInterruptHandlerStopsOnDelivery();
     void breakOnEventKindPausesAfterTheEvent();
 };
 
@@ -398,27 +400,66 @@ void TestSession::breakpointsStopBeforeTheInstruction()
     QCOMPARE(reg(*session, Register::Rax), 3u);
 }
 
+void TestSession::breakpointInAnInterruptHandlerStopsOnDelivery_data()
+{
+    QTest::addColumn<QString>("technique");
+    QTest::newRow("native") << native();
+    QTest::newRow("trap-and-emulate") << trapAndEmulate();
+}
+
+// The session delivers an interrupt between runs, so the next run starts at the handler: it
+// must stop at a breakpoint there, not pass it as when continuing from that breakpoint.
+void TestSession::breakpointInAnInterruptHandlerStopsOnDelivery()
+{
+    QFETCH(QString, technique);
+    const QString source = withTickCounter(QStringLiteral("    lidt [idt_descriptor]\n"
+                                                          "    mov eax, 100\n"
+                                                          "    out TIMER_PORT, eax\n"
+                                                          "    sti\n"
+                                                          ".spin:\n"
+                                                          "    cmp qword [ticks], 3\n"
+                                                          "    jb .spin\n"
+                                                          "    out EXIT_PORT, al\n"));
+    auto session = start(source, technique);
+    const int handlerLine =
+        int(source.left(source.indexOf(QStringLiteral("tick:\n"))).count(QLatin1Char('\n'))) +
+        2; // the line after the label
+    const auto handler = session->program().addressOfLine(handlerLine);
+    QVERIFY(handler.has_value());
+    session->setBreakpoints({*handler});
+    std::uint64_t delivered = 0;
+    for (std::uint64_t tick = 0; tick < 3; ++tick) {
+        session->run();
+        QCOMPARE(session->lastPause(), Session::Pause::Breakpoint);
+        QCOMPARE(session->machine().cpu().rip(), *handler);
+        const std::uint64_t nowDelivered = session->trace().count(EventKind::InterruptDelivered);
+        QCOMPARE(nowDelivered, delivered + 1); // one stop per interrupt, none missed or doubled
+        delivered = nowDelivered;
+    }
+    session->run();
+    QCOMPARE(session->status(), RunStatus::Exited);
+}
+
 void TestSession::breakOnEventKindPausesAfterTheEvent()
 {
     auto session = start(demoSource(), trapAndEmulate());
     std::bitset<kEventKindCount> kinds;
     kinds.set(static_cast<std::size_t>(EventKind::Hole));
     session->setBreakOnEvents(kinds);
-    const auto lastHole = [&session]() -> QString {
-        const auto &events = session->trace().events();
-        const auto hole = std::find_if(events.rbegin(), events.rend(),
-                                       [](const Event &e) { return e.kind == EventKind::Hole; });
-        return hole == events.rend() ? QString() : hole->instruction;
-    };
-    // The run pauses before the next translation block after the hole.
-    session->run();
-    QCOMPARE(session->lastPause(), Session::Pause::EventBreak);
-    QCOMPARE(session->trace().count(EventKind::Hole), 1u);
-    QCOMPARE(lastHole(), QStringLiteral("pushfq"));
-    session->run();
-    QCOMPARE(session->lastPause(), Session::Pause::EventBreak);
+    // The run pauses right after the instruction of the hole: it is the last event, it has
+    // run (one instruction more retired), and RIP is at the next instruction.
+    for (const QString &mnemonic : {QStringLiteral("pushfq"), QStringLiteral("popfq")}) {
+        session->run();
+        QCOMPARE(session->lastPause(), Session::Pause::EventBreak);
+        const Event &hole = session->trace().events().back();
+        QCOMPARE(hole.kind, EventKind::Hole);
+        QCOMPARE(hole.instruction, mnemonic);
+        QCOMPARE(session->instructions(), hole.index + 1);
+        const auto instruction = session->machine().decodeAt(hole.rip, Decoder::Detail::Facts);
+        QVERIFY(instruction.has_value());
+        QCOMPARE(session->machine().cpu().rip(), instruction->nextAddress());
+    }
     QCOMPARE(session->trace().count(EventKind::Hole), 2u);
-    QCOMPARE(lastHole(), QStringLiteral("popfq"));
     session->run();
     QCOMPARE(session->status(), RunStatus::Exited);
 }
