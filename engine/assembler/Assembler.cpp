@@ -910,6 +910,16 @@ private:
     int m_definitionDepth = 0;
 };
 
+// Whether a listed line (as written, or as a macro body line expands) emits data.
+bool isDataDirective(const QString &text)
+{
+    static const QRegularExpression data(
+        QStringLiteral("^\\s*(?:[.\\w$?@]+:?\\s+)?(?:times\\s+\\S+\\s+)?"
+                       "(db|dw|dd|dq|dt|do|dy|dz|incbin|istruc|at|iend)\\b"),
+        QRegularExpression::CaseInsensitiveOption);
+    return data.match(scanLine(text).code).hasMatch();
+}
+
 // The main file's line map: listed lines whose bytes lie in the binary and match what the
 // listing shows, attributed to the main-file line that produced them.
 std::vector<LineMapping> buildLineMap(const std::vector<ListingEntry> &entries,
@@ -968,7 +978,8 @@ std::vector<LineMapping> buildLineMap(const std::vector<ListingEntry> &entries,
         if (matches)
             mappings.push_back(
                 {mainLine, address,
-                 static_cast<std::uint32_t>(std::min<std::uint64_t>(size, UINT32_MAX))});
+                 static_cast<std::uint32_t>(std::min<std::uint64_t>(size, UINT32_MAX)),
+                 isDataDirective(entry.text)});
     }
 
     std::stable_sort(
@@ -985,7 +996,8 @@ std::vector<LineMapping> buildLineMap(const std::vector<ListingEntry> &entries,
                 mapping.size = static_cast<std::uint32_t>(mapping.address + mapping.size - lastEnd);
                 mapping.address = lastEnd;
             }
-            if (mapping.line == last.line && mapping.address == lastEnd) {
+            if (mapping.line == last.line && mapping.data == last.data &&
+                mapping.address == lastEnd) {
                 last.size += mapping.size;
                 continue;
             }
@@ -1385,7 +1397,7 @@ QString AssemblerDiagnostic::toString() const
     return QStringLiteral("%1: %2: %3").arg(where, kind, message);
 }
 
-int AssembledProgram::lineAt(std::uint64_t address) const
+int lineAt(const std::vector<LineMapping> &lines, std::uint64_t address)
 {
     auto after =
         std::upper_bound(lines.begin(), lines.end(), address,
@@ -1396,7 +1408,7 @@ int AssembledProgram::lineAt(std::uint64_t address) const
     return address - mapping.address < mapping.size ? mapping.line : 0;
 }
 
-std::optional<std::uint64_t> AssembledProgram::addressOfLine(int line) const
+std::optional<std::uint64_t> addressOfLine(const std::vector<LineMapping> &lines, int line)
 {
     std::optional<std::uint64_t> first;
     for (const LineMapping &mapping : lines) {
@@ -1404,6 +1416,19 @@ std::optional<std::uint64_t> AssembledProgram::addressOfLine(int line) const
             first = mapping.address;
     }
     return first;
+}
+
+std::optional<std::uint64_t> codeAddressFrom(const std::vector<LineMapping> &lines, int line)
+{
+    const LineMapping *best = nullptr;
+    for (const LineMapping &mapping : lines) {
+        if (mapping.data || mapping.line < line)
+            continue;
+        if (!best || mapping.line < best->line ||
+            (mapping.line == best->line && mapping.address < best->address))
+            best = &mapping;
+    }
+    return best ? std::optional(best->address) : std::nullopt;
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -36,7 +36,18 @@ struct LineMapping
     int line = 0;              // 1-based line in the main source file
     std::uint64_t address = 0; // guest address of its first byte
     std::uint32_t size = 0;    // bytes it produced
+    bool data = false;         // by a data directive (db, dq, times ... dw, incbin, ...), also
+                               // one inside a macro the line invokes; otherwise code
 };
+
+// Looking up a line map (sorted by address).
+// The source line whose bytes contain `address`, or 0.
+int lineAt(const std::vector<LineMapping> &lines, std::uint64_t address);
+// The address of the first byte produced by `line`, if it produced any.
+std::optional<std::uint64_t> addressOfLine(const std::vector<LineMapping> &lines, int line);
+// Where a breakpoint or "run to cursor" on `line` stops: the first instruction of `line`, or of
+// the next line with code when `line` has none (a label, comment or data line).
+std::optional<std::uint64_t> codeAddressFrom(const std::vector<LineMapping> &lines, int line);
 
 struct AssembledProgram
 {
@@ -46,10 +57,15 @@ struct AssembledProgram
     std::vector<LineMapping> lines; // sorted by address
     std::vector<AssemblerDiagnostic> warnings;
 
-    // The source line whose bytes contain `address`, or 0.
-    int lineAt(std::uint64_t address) const;
-    // The address of the first byte produced by `line`, if it produced any.
-    std::optional<std::uint64_t> addressOfLine(int line) const;
+    int lineAt(std::uint64_t address) const { return vmwb::lineAt(lines, address); }
+    std::optional<std::uint64_t> addressOfLine(int line) const
+    {
+        return vmwb::addressOfLine(lines, line);
+    }
+    std::optional<std::uint64_t> codeAddressFrom(int line) const
+    {
+        return vmwb::codeAddressFrom(lines, line);
+    }
 };
 
 struct AssemblerResult

@@ -61,6 +61,7 @@ const TechniqueInfo &Native::staticInfo()
                           "The guest kernel runs at ring 0 on the bare machine: nothing is "
                           "virtualized. The reference for equivalence and cost."),
         0,
+        false,
     };
     return info;
 }

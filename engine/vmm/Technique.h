@@ -18,10 +18,11 @@ class Monitor;
 
 struct TechniqueInfo
 {
-    QString id;          // the command-line name, e.g. "trap-and-emulate"
-    const char *title;   // QT_TRANSLATE_NOOP("vmwb::Technique", ...)
-    const char *summary; // one or two sentences in the lecture's words
-    int guestRing = 0;   // the ring the guest kernel really runs at
+    QString id;              // the command-line name, e.g. "trap-and-emulate"
+    const char *title;       // QT_TRANSLATE_NOOP("vmwb::Technique", ...)
+    const char *summary;     // one or two sentences in the lecture's words
+    int guestRing = 0;       // the ring the guest kernel really runs at
+    bool virtualized = true; // false for the native baseline: no monitor between guest and CPU
 };
 
 class Technique

@@ -99,6 +99,7 @@ private slots:
     void mapsListedLines_data();
     void mapsListedLines();
     void mapsLinesInOtherSections();
+    void marksDataLines();
     void findsLinesAndAddresses();
 
     void reportsErrorsOnTheirLines_data();
@@ -281,6 +282,33 @@ endstruc
     QCOMPARE(mapOf(*result.program), QStringLiteral("4:0+6 5:6+1 9:7+5 2:12+4"));
 }
 
+// Data is told from code by the directive that emitted it, also inside a macro (as the IDT
+// gates of workbench.inc are), so that a disassembly does not decode a table as instructions.
+void TestAssembler::marksDataLines()
+{
+    const QString source = QStringLiteral(R"(%macro gate 1
+    dw %1
+    dq 0
+%endmacro
+%macro twice 0
+    nop
+    nop
+%endmacro
+    mov eax, 1
+table: dd 1, 2
+    gate 7
+    twice
+    times 2 db 0x90
+msg db "hi;", 0 ; db in a comment: mov
+)");
+    const AssemblerResult result = Assembler(nasmOptions()).assemble(source, kFileName);
+    QVERIFY2(result.ok(), qPrintable(messagesOf(result)));
+    QString kinds;
+    for (const LineMapping &mapping : result.program->lines)
+        kinds += QStringLiteral("%1:%2 ").arg(mapping.line).arg(mapping.data ? "data" : "code");
+    QCOMPARE(kinds.trimmed(), QStringLiteral("9:code 10:data 11:data 12:code 13:data 14:data"));
+}
+
 void TestAssembler::findsLinesAndAddresses()
 {
     AssembledProgram program;
@@ -301,6 +329,17 @@ void TestAssembler::findsLinesAndAddresses()
     QCOMPARE(program.addressOfLine(5), kLoad + 0x10);
     QCOMPARE(program.addressOfLine(2), std::nullopt);
     QCOMPARE(program.addressOfLine(0), std::nullopt);
+
+    // From a line without code to the next line with code; data is not code.
+    program.lines.push_back({7, kLoad + 0x20, 8, true});
+    program.lines.push_back({9, kLoad + 0x28, 1});
+    QCOMPARE(program.codeAddressFrom(1), kLoad);
+    QCOMPARE(program.codeAddressFrom(2), kLoad + 2);
+    QCOMPARE(program.codeAddressFrom(3), kLoad + 2);
+    QCOMPARE(program.codeAddressFrom(4), kLoad + 0x10);
+    QCOMPARE(program.codeAddressFrom(6), kLoad + 0x28);
+    QCOMPARE(program.codeAddressFrom(7), kLoad + 0x28);
+    QCOMPARE(program.codeAddressFrom(10), std::nullopt);
 }
 
 void TestAssembler::reportsErrorsOnTheirLines_data()
