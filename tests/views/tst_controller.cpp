@@ -41,6 +41,8 @@ private slots:
     void runBatchesStateChanges();
     void pauseStopsAGuestThatLoopsForever();
     void breakpointLinesStopTheRun();
+    void breakpointsOnLinesWithoutCodeAndAfterReassembly();
+    void runToLineStopsThereOrRefuses();
     void techniqueChangeRestartsTheMachine();
 };
 
@@ -136,6 +138,56 @@ void TestController::breakpointLinesStopTheRun()
     QTRY_COMPARE(running.count(), 4);
     QCOMPARE(controller.snapshot().line, 3);
     QCOMPARE(controller.snapshot().registerValue(RegisterId::Rax), 1u);
+}
+
+// Lines become addresses in the program being run: a label's breakpoint stops at the next
+// instruction, and an unchanged set of lines still applies to a reassembled program.
+void TestController::breakpointsOnLinesWithoutCodeAndAfterReassembly()
+{
+    WorkbenchController controller;
+    load(controller, QStringLiteral("    mov ecx, 2\n.l:\n    inc rax\n    dec ecx\n    jnz .l\n"
+                                    "    hlt\n"));
+    controller.setBreakpointLines({2}); // the label
+    QSignalSpy running(&controller, &WorkbenchController::runningChanged);
+    controller.run();
+    QTRY_COMPARE(running.count(), 2);
+    QCOMPARE(controller.snapshot().pause, PauseReason::Breakpoint);
+    QCOMPARE(controller.snapshot().line, 3);
+    QCOMPARE(controller.snapshot().registerValue(RegisterId::Rax), 0u);
+
+    // Line 2 now holds an instruction of its own.
+    load(controller, QStringLiteral("    mov ecx, 2\n    mov rbx, 7\n.l:\n    inc rax\n"
+                                    "    dec ecx\n    jnz .l\n    hlt\n"));
+    controller.run();
+    QTRY_COMPARE(running.count(), 4);
+    QCOMPARE(controller.snapshot().pause, PauseReason::Breakpoint);
+    QCOMPARE(controller.snapshot().line, 2);
+    QCOMPARE(controller.snapshot().registerValue(RegisterId::Rbx), 0u);
+}
+
+void TestController::runToLineStopsThereOrRefuses()
+{
+    WorkbenchController controller;
+    load(controller, QStringLiteral("    mov ecx, 3\n.l:\n    inc rax\n    dec ecx\n    jnz .l\n"
+                                    "    hlt\n; the end\n"));
+    QSignalSpy running(&controller, &WorkbenchController::runningChanged);
+    QVERIFY(controller.runToLine(6));
+    QTRY_COMPARE(running.count(), 2);
+    QCOMPARE(controller.snapshot().line, 6);
+    QCOMPARE(controller.snapshot().registerValue(RegisterId::Rax), 3u);
+    // No code from line 7 on: nothing runs.
+    QVERIFY(!controller.runToLine(7));
+    controller.waitForIdle();
+    QCOMPARE(running.count(), 2);
+    // The run-to target is not a breakpoint: the next run goes to the end.
+    controller.reset();
+    controller.waitForIdle();
+    QVERIFY(controller.runToLine(3));
+    QTRY_COMPARE(running.count(), 4);
+    QCOMPARE(controller.snapshot().line, 3);
+    controller.run();
+    QTRY_COMPARE(running.count(), 6);
+    QCOMPARE(controller.snapshot().status, RunStatus::Halted);
 }
 
 void TestController::techniqueChangeRestartsTheMachine()

@@ -17,6 +17,7 @@ WorkbenchColors WorkbenchColors::forPalette(const QPalette &palette)
         c.difference = QColor(0x7a, 0x2e, 0x2e);
         c.flagRead = QColor(0x5a, 0xa9, 0xff);
         c.flagWritten = QColor(0xff, 0x9f, 0x43);
+        c.directive = QColor(0xc7, 0x92, 0xea);
     } else {
         c.dimText = QColor(0x5f, 0x6b, 0x7a);
         c.changed = QColor(0xff, 0xe8, 0x8a);
@@ -27,6 +28,7 @@ WorkbenchColors WorkbenchColors::forPalette(const QPalette &palette)
         c.difference = QColor(0xff, 0xcd, 0xd2);
         c.flagRead = QColor(0x15, 0x65, 0xc0);
         c.flagWritten = QColor(0xd8, 0x43, 0x15);
+        c.directive = QColor(0x6a, 0x1b, 0x9a);
     }
     return c;
 }
@@ -76,8 +78,9 @@ QColor WorkbenchColors::event(EventKind kind) const
     case EventKind::InterruptDelivered:
         return dark ? QColor(0x43, 0xa0, 0x47) : QColor(0x2e, 0x7d, 0x32);
     case EventKind::InterruptPending:
-    case EventKind::InterruptLost:
         return dark ? QColor(0xe5, 0xb4, 0x3c) : QColor(0xb2, 0x6a, 0x00);
+    case EventKind::InterruptLost:
+        return dark ? QColor(0xc3, 0x7b, 0xe0) : QColor(0x8e, 0x24, 0xaa);
     case EventKind::GuestFault:
         return error;
     default:

@@ -24,6 +24,7 @@ struct WorkbenchColors
     QColor difference;  // background where the guest's belief differs from the real CPU
     QColor flagRead;    // a flag the current instruction reads
     QColor flagWritten; // a flag the current instruction writes
+    QColor directive;   // assembler directives in the editor (db, times, %include)
 
     static WorkbenchColors forPalette(const QPalette &palette);
 

@@ -4,7 +4,6 @@
 #include "hw/Exceptions.h"
 
 #include <QCoreApplication>
-#include <QRegularExpression>
 #include <QTimer>
 #include <algorithm>
 
@@ -22,17 +21,6 @@ constexpr std::uint64_t kMaxChunk = 1ULL << 32;
 constexpr int kSlotsBelow = 4;
 constexpr int kSlotsAbove = 16;
 
-// NASM directives that put data, not code, into the program.
-bool isDataLine(const QString &sourceLine)
-{
-    static const QRegularExpression data(
-        QStringLiteral("^\\s*(?:[.\\w$?@]+:?\\s+)?(?:times\\s+\\S+\\s+)?"
-                       "(db|dw|dd|dq|dt|do|dy|dz|resb|resw|resd|resq|rest|reso|resy|resz|"
-                       "incbin|istruc|at|iend)\\b"),
-        QRegularExpression::CaseInsensitiveOption);
-    return data.match(sourceLine).hasMatch();
-}
-
 ProgramView makeProgramView(const AssembledProgram &program, const QString &source)
 {
     ProgramView view;
@@ -40,7 +28,6 @@ ProgramView makeProgramView(const AssembledProgram &program, const QString &sour
     view.source = source;
     view.loadAddress = program.loadAddress;
     view.lines = program.lines;
-    const QStringList sourceLines = source.split(QLatin1Char('\n'));
     const Decoder decoder;
     for (const LineMapping &mapping : program.lines) {
         const std::uint64_t offset = mapping.address - program.loadAddress;
@@ -48,8 +35,7 @@ ProgramView makeProgramView(const AssembledProgram &program, const QString &sour
             continue;
         const auto *bytes =
             reinterpret_cast<const std::uint8_t *>(program.code.constData()) + offset;
-        const QString text = sourceLines.value(mapping.line - 1);
-        if (isDataLine(text)) {
+        if (mapping.data) {
             DisassemblyLine line;
             line.address = mapping.address;
             line.line = mapping.line;
@@ -183,17 +169,23 @@ void SessionWorker::startSession()
     publish(PauseReason::None);
 }
 
-void SessionWorker::setBreakpoints(const std::vector<std::uint64_t> &addresses)
+void SessionWorker::setBreakpointLines(const std::vector<int> &lines)
 {
-    m_breakpoints = addresses;
+    m_breakpointLines = lines;
     applyBreakpoints();
 }
 
+// Lines become addresses here, with the program the session runs, so that breakpoints follow
+// every reassembly.
 void SessionWorker::applyBreakpoints()
 {
-    if (!m_session)
+    if (!m_session || !m_program)
         return;
-    std::vector<std::uint64_t> all = m_breakpoints;
+    std::vector<std::uint64_t> all;
+    for (int line : m_breakpointLines) {
+        if (const auto address = m_program->codeAddressFrom(line))
+            all.push_back(*address);
+    }
     if (m_runTarget)
         all.push_back(*m_runTarget);
     m_session->setBreakpoints(all);
@@ -232,11 +224,16 @@ void SessionWorker::step()
     publish(pauseReason(m_session->lastPause()));
 }
 
-void SessionWorker::run(std::optional<std::uint64_t> stopAt)
+void SessionWorker::run(std::optional<int> stopAtLine)
 {
     if (!m_session || m_running || m_session->status() != RunStatus::Running)
         return;
-    m_runTarget = stopAt;
+    m_runTarget.reset();
+    if (stopAtLine) {
+        m_runTarget = m_program->codeAddressFrom(*stopAtLine);
+        if (!m_runTarget)
+            return; // no code from there on
+    }
     applyBreakpoints();
     m_pauseRequested = false;
     m_session->clearStopRequest();
@@ -347,6 +344,7 @@ MachineSnapshot SessionWorker::makeSnapshot(PauseReason reason)
     s.techniqueId = info.id;
     s.techniqueTitle = QCoreApplication::translate("vmwb::Technique", info.title);
     s.guestRing = info.guestRing;
+    s.virtualized = info.virtualized;
     s.status = session.status();
     s.statusMessage = session.statusMessage();
     s.pause = reason;
@@ -392,9 +390,11 @@ MachineSnapshot SessionWorker::makeSnapshot(PauseReason reason)
         QT_TRANSLATE_NOOP("vmwb::SessionWorker", "RSP"),
         QT_TRANSLATE_NOOP("vmwb::SessionWorker", "SS"),
     };
+    int frameNumber = 0;
     for (const InterruptFrame &frame : session.monitor().frames()) {
         if (frame.address < rsp)
             continue;
+        const int number = frameNumber++;
         const QString owner = frameOwner(frame.vector);
         std::uint64_t address = frame.address;
         std::vector<QString> labels;
@@ -404,10 +404,12 @@ MachineSnapshot SessionWorker::makeSnapshot(PauseReason reason)
             labels.push_back(QCoreApplication::translate("vmwb::SessionWorker", field));
         for (const QString &label : labels) {
             for (StackSlot &slot : s.stack) {
-                if (slot.address == address)
+                if (slot.address == address) {
                     slot.label =
                         QCoreApplication::translate("vmwb::SessionWorker", "%1 of %2 frame")
                             .arg(label, owner);
+                    slot.frame = number;
+                }
             }
             address += 8;
         }

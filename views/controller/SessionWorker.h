@@ -35,12 +35,13 @@ public:
     void assemble(const QString &source, const QString &fileName);
     void configure(const QString &technique, quint64 timerPeriod, quint64 maxInstructions);
     void reset();
-    void setBreakpoints(const std::vector<std::uint64_t> &addresses);
+    // Source lines; each stops at the first instruction from it on (codeAddressFrom).
+    void setBreakpointLines(const std::vector<int> &lines);
     void setBreakOnEvents(std::bitset<kEventKindCount> kinds);
     void setRegister(RegisterId id, quint64 value);
     void setStepsPerSecond(int stepsPerSecond);
     void step();
-    void run(std::optional<std::uint64_t> stopAt);
+    void run(std::optional<int> stopAtLine);
 
     // From any thread: stops a run as soon as possible.
     void requestPause();
@@ -80,7 +81,7 @@ private:
     std::size_t m_eventsSent = 0;
     std::uint64_t m_sequence = 0;
     std::array<std::uint64_t, kRegisterCount> m_previousRegisters{};
-    std::vector<std::uint64_t> m_breakpoints;
+    std::vector<int> m_breakpointLines;
     std::optional<std::uint64_t> m_runTarget;
     std::bitset<kEventKindCount> m_breakOn;
 };

@@ -82,22 +82,4 @@ bool registerEditable(RegisterId id)
     return row(id).editable;
 }
 
-int ProgramView::lineAt(std::uint64_t address) const
-{
-    for (const LineMapping &mapping : lines) {
-        if (address >= mapping.address && address < mapping.address + mapping.size)
-            return mapping.line;
-    }
-    return 0;
-}
-
-std::optional<std::uint64_t> ProgramView::addressOfLine(int line) const
-{
-    for (const LineMapping &mapping : lines) {
-        if (mapping.line == line)
-            return mapping.address;
-    }
-    return std::nullopt;
-}
-
 } // namespace vmwb

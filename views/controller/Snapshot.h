@@ -67,6 +67,8 @@ struct StackSlot
     std::uint64_t value = 0;
     bool readable = false; // the slot is mapped
     QString label;         // e.g. "RIP of interrupt 32", empty if nothing is known
+    int frame = -1;        // which interrupt frame on the stack the slot belongs to (0, 1, ...
+                           // in the order they were pushed), -1 for none
 };
 
 // How the last run or step ended, for the status bar.
@@ -88,6 +90,7 @@ struct MachineSnapshot
     QString techniqueId;
     QString techniqueTitle; // translated
     int guestRing = 0;
+    bool virtualized = false; // a monitor stands between the guest and the CPU (not native)
     RunStatus status = RunStatus::Running;
     QString statusMessage;
     PauseReason pause = PauseReason::None;
@@ -145,8 +148,11 @@ struct ProgramView
     std::vector<LineMapping> lines; // source line <-> address
     std::vector<DisassemblyLine> disassembly;
 
-    int lineAt(std::uint64_t address) const;
-    std::optional<std::uint64_t> addressOfLine(int line) const;
+    int lineAt(std::uint64_t address) const { return vmwb::lineAt(lines, address); }
+    std::optional<std::uint64_t> codeAddressFrom(int line) const
+    {
+        return vmwb::codeAddressFrom(lines, line);
+    }
 };
 
 } // namespace vmwb

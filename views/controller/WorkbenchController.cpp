@@ -126,24 +126,26 @@ void WorkbenchController::setStepsPerSecond(int stepsPerSecond)
 
 void WorkbenchController::setBreakpointLines(const QSet<int> &lines)
 {
+    if (lines == m_breakpointLines)
+        return;
     m_breakpointLines = lines;
     sendBreakpoints();
+    emit settingsChanged();
 }
 
 void WorkbenchController::sendBreakpoints()
 {
-    std::vector<std::uint64_t> addresses;
-    for (int line : m_breakpointLines) {
-        if (const auto address = m_program.addressOfLine(line))
-            addresses.push_back(*address);
-    }
-    QMetaObject::invokeMethod(
-        m_worker, [worker = m_worker, addresses] { worker->setBreakpoints(addresses); });
+    const std::vector<int> lines(m_breakpointLines.begin(), m_breakpointLines.end());
+    QMetaObject::invokeMethod(m_worker,
+                              [worker = m_worker, lines] { worker->setBreakpointLines(lines); });
 }
 
 void WorkbenchController::setBreakOnEvents(const QSet<EventKind> &kinds)
 {
+    if (kinds == m_breakOnEvents)
+        return;
     m_breakOnEvents = kinds;
+    emit settingsChanged();
     std::bitset<kEventKindCount> bits;
     for (EventKind kind : kinds)
         bits.set(static_cast<std::size_t>(kind));
@@ -173,13 +175,12 @@ void WorkbenchController::run()
     QMetaObject::invokeMethod(m_worker, [worker = m_worker] { worker->run(std::nullopt); });
 }
 
-void WorkbenchController::runToLine(int line)
+bool WorkbenchController::runToLine(int line)
 {
-    const auto address = m_program.addressOfLine(line);
-    if (!address)
-        return;
-    QMetaObject::invokeMethod(m_worker,
-                              [worker = m_worker, target = *address] { worker->run(target); });
+    if (!m_program.codeAddressFrom(line))
+        return false;
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker, line] { worker->run(line); });
+    return true;
 }
 
 void WorkbenchController::pause()

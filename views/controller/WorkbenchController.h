@@ -61,7 +61,9 @@ public:
     // One guest instruction (a trapping instruction counts as one).
     void step();
     void run();
-    void runToLine(int line);
+    // Runs until the first instruction of `line` (or of the next line with code) is reached,
+    // or something else stops the run. False if there is no code from that line on.
+    bool runToLine(int line);
     void pause();
 
     // Blocks until the worker has handled every request sent so far (for tests and screenshots).
@@ -74,6 +76,7 @@ signals:
     void eventsAppended(const QList<vmwb::Event> &events);
     void eventsCleared();
     void runningChanged(bool running);
+    // The technique, timer, budget, speed, breakpoints or break-on kinds changed.
     void settingsChanged();
 
 private:
