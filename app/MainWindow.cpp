@@ -1,56 +1,534 @@
 #include "MainWindow.h"
 
-#include "vmm/Technique.h"
+#include "controller/WorkbenchController.h"
+#include "editor/CodeEditor.h"
+#include "editor/EditorPane.h"
+#include "machine/DisassemblyPane.h"
+#include "machine/FlagsPane.h"
+#include "machine/RegistersPane.h"
+#include "monitor/ConsolePane.h"
+#include "monitor/EventLogPane.h"
+#include "monitor/StackPane.h"
+#include "monitor/VirtualCpuPane.h"
 
 #include <QAction>
+#include <QActionGroup>
 #include <QApplication>
+#include <QCloseEvent>
+#include <QComboBox>
+#include <QFile>
+#include <QFileInfo>
 #include <QLabel>
+#include <QLocale>
 #include <QMenuBar>
 #include <QMessageBox>
+#include <QSettings>
+#include <QSpinBox>
 #include <QStatusBar>
-#include <QStringList>
+#include <QToolBar>
+#include <QToolButton>
 
 namespace vmwb::app {
 
-MainWindow::MainWindow(QWidget *parent) : QMainWindow(parent)
-{
-    setWindowTitle(tr("VMM Workbench"));
-    auto *welcome = new QLabel(this);
-    welcome->setAlignment(Qt::AlignCenter);
-    welcome->setTextFormat(Qt::RichText);
-    welcome->setText(
-        tr("<h1>VMM Workbench</h1>"
-           "<p>Watch how virtual machine monitors run a guest kernel:<br>"
-           "traps, holes, interrupts and their cost.</p>"
-           "<p>Run a snippet from a terminal:<br>"
-           "<code>vmm-workbench run demo.asm --technique trap-and-emulate</code></p>"));
-    setCentralWidget(welcome);
+namespace {
 
-    QStringList techniques;
-    for (const TechniqueInfo &info : TechniqueRegistry::builtIn().techniques())
-        techniques << QCoreApplication::translate("vmwb::Technique", info.title);
-    statusBar()->showMessage(tr("Techniques: %1").arg(techniques.join(QStringLiteral(", "))));
+constexpr auto kDemoResource = ":/vmwb/exercises/demos/popf-if.asm";
+constexpr auto kDemoName = "popf-if.asm";
+constexpr auto kDefaultTechnique = "trap-and-emulate";
+constexpr int kLayoutVersion = 1;
+
+// The speeds the toolbar offers, in guest instructions per second (0: as fast as it goes).
+constexpr int kSpeeds[] = {0, 1000, 100, 10, 2, 1};
+
+QString speedText(int stepsPerSecond)
+{
+    if (stepsPerSecond == 0)
+        return QCoreApplication::translate("vmwb::app::MainWindow", "Full speed");
+    return QCoreApplication::translate("vmwb::app::MainWindow", "%n step(s)/s", nullptr,
+                                       stepsPerSecond);
+}
+
+} // namespace
+
+MainWindow::MainWindow(Settings settings, QWidget *parent)
+    : QMainWindow(parent), m_settings(settings)
+{
+    setObjectName(QStringLiteral("mainWindow"));
+    m_basePointSize =
+        QApplication::font().pointSizeF() > 0 ? QApplication::font().pointSizeF() : 10.0;
+    m_controller = new WorkbenchController(this);
+    setDockNestingEnabled(true);
+    setDockOptions(QMainWindow::AnimatedDocks | QMainWindow::AllowNestedDocks |
+                   QMainWindow::AllowTabbedDocks);
+    createPanes();
+    createActions();
+    createToolBar();
     createMenus();
-    resize(960, 640);
+    createStatusBar();
+    arrangeDefaultLayout();
+    m_defaultLayout = saveState(kLayoutVersion);
+    restoreSettings();
+
+    connect(m_controller, &WorkbenchController::stateChanged, this, [this] {
+        updateStatus();
+        updateRunControls();
+    });
+    connect(m_controller, &WorkbenchController::runningChanged, this, [this] {
+        updateRunControls();
+        updateStatus();
+    });
+    connect(m_controller, &WorkbenchController::diagnosticsChanged, this,
+            &MainWindow::updateStatus);
+    connect(m_controller, &WorkbenchController::settingsChanged, this, [this] {
+        const int index = m_technique->findData(m_controller->technique());
+        if (index >= 0 && index != m_technique->currentIndex())
+            m_technique->setCurrentIndex(index);
+    });
+    updateRunControls();
+    updateTitle();
+}
+
+MainWindow::~MainWindow() = default;
+
+void MainWindow::createPanes()
+{
+    m_editor = new EditorPane(*m_controller, this);
+    m_disassembly = new DisassemblyPane(*m_controller, this);
+    m_registers = new RegistersPane(*m_controller, this);
+    m_flags = new FlagsPane(*m_controller, this);
+    m_virtualCpu = new VirtualCpuPane(*m_controller, this);
+    m_eventLog = new EventLogPane(*m_controller, this);
+    m_console = new ConsolePane(*m_controller, this);
+    m_stack = new StackPane(*m_controller, this);
+
+    connect(m_editor, &EditorPane::titleChanged, this, &MainWindow::updateTitle);
+    connect(m_editor, &EditorPane::recentFilesChanged, this, &MainWindow::updateRecentFiles);
+    connect(m_disassembly, &DisassemblyPane::lineActivated, this, &MainWindow::showLine);
+    connect(m_eventLog, &EventLogPane::lineActivated, this, &MainWindow::showLine);
+}
+
+void MainWindow::arrangeDefaultLayout()
+{
+    // The editor and the disassembly side by side, the CPU's state to their right, and the
+    // monitor's record along the bottom.
+    for (QDockWidget *dock :
+         {static_cast<QDockWidget *>(m_editor), static_cast<QDockWidget *>(m_disassembly)})
+        addDockWidget(Qt::LeftDockWidgetArea, dock);
+    splitDockWidget(m_editor, m_disassembly, Qt::Horizontal);
+    addDockWidget(Qt::RightDockWidgetArea, m_flags);
+    splitDockWidget(m_flags, m_virtualCpu, Qt::Vertical);
+    tabifyDockWidget(m_flags, m_registers);
+    m_flags->raise();
+    addDockWidget(Qt::BottomDockWidgetArea, m_eventLog);
+    addDockWidget(Qt::BottomDockWidgetArea, m_console);
+    tabifyDockWidget(m_eventLog, m_console);
+    tabifyDockWidget(m_console, m_stack);
+    m_eventLog->raise();
+    resizeDocks({m_editor, m_disassembly, m_flags}, {470, 380, 430}, Qt::Horizontal);
+    resizeDocks({m_flags, m_virtualCpu}, {330, 260}, Qt::Vertical);
+    resizeDocks({m_editor, m_eventLog}, {520, 230}, Qt::Vertical);
+}
+
+void MainWindow::createActions()
+{
+    m_runAction = new QAction(tr("&Run"), this);
+    m_runAction->setObjectName(QStringLiteral("runAction"));
+    m_runAction->setShortcut(Qt::Key_F5);
+    m_runAction->setToolTip(tr("Run the guest until it ends, a breakpoint or Pause (F5)"));
+    connect(m_runAction, &QAction::triggered, m_controller, &WorkbenchController::run);
+
+    m_pauseAction = new QAction(tr("&Pause"), this);
+    m_pauseAction->setObjectName(QStringLiteral("pauseAction"));
+    m_pauseAction->setShortcut(Qt::Key_F6);
+    m_pauseAction->setToolTip(tr("Stop the running guest where it is (F6)"));
+    connect(m_pauseAction, &QAction::triggered, m_controller, &WorkbenchController::pause);
+
+    m_stepAction = new QAction(tr("&Step"), this);
+    m_stepAction->setObjectName(QStringLiteral("stepAction"));
+    m_stepAction->setShortcut(Qt::Key_F10);
+    m_stepAction->setToolTip(tr("Execute one guest instruction; a trapping instruction counts "
+                                "as one, together with the monitor's work (F10)"));
+    connect(m_stepAction, &QAction::triggered, m_controller, &WorkbenchController::step);
+
+    m_runToCursorAction = new QAction(tr("Run to &Cursor"), this);
+    m_runToCursorAction->setObjectName(QStringLiteral("runToCursorAction"));
+    m_runToCursorAction->setShortcut(Qt::Key_F4);
+    m_runToCursorAction->setToolTip(
+        tr("Run until the guest reaches the line the editor's cursor is on (F4)"));
+    connect(m_runToCursorAction, &QAction::triggered, this, [this] {
+        const int line = m_editor->editor()->cursorLine();
+        if (!m_controller->runToLine(line))
+            statusBar()->showMessage(
+                tr("Nothing to run to: line %1 and the lines after it hold no code").arg(line),
+                5000);
+    });
+
+    m_resetAction = new QAction(tr("R&eset"), this);
+    m_resetAction->setObjectName(QStringLiteral("resetAction"));
+    m_resetAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
+    m_resetAction->setToolTip(tr("Start the program again from its first instruction (Ctrl+R)"));
+    connect(m_resetAction, &QAction::triggered, m_controller, &WorkbenchController::reset);
+}
+
+void MainWindow::createToolBar()
+{
+    QToolBar *bar = addToolBar(tr("Run"));
+    bar->setObjectName(QStringLiteral("runToolBar"));
+    bar->setToolButtonStyle(Qt::ToolButtonTextOnly);
+
+    auto *techniqueLabel = new QLabel(tr("Technique:"), bar);
+    bar->addWidget(techniqueLabel);
+    m_technique = new QComboBox(bar);
+    m_technique->setObjectName(QStringLiteral("technique"));
+    for (const TechniqueInfo &info : m_controller->techniques()) {
+        m_technique->addItem(QCoreApplication::translate("vmwb::Technique", info.title), info.id);
+        m_technique->setItemData(m_technique->count() - 1,
+                                 QCoreApplication::translate("vmwb::Technique", info.summary),
+                                 Qt::ToolTipRole);
+    }
+    m_technique->setToolTip(tr("How the guest kernel is run; changing it restarts the program"));
+    techniqueLabel->setBuddy(m_technique);
+    bar->addWidget(m_technique);
+    connect(m_technique, &QComboBox::currentIndexChanged, this, [this](int index) {
+        m_controller->setTechnique(m_technique->itemData(index).toString());
+    });
+
+    bar->addSeparator();
+    auto *timerLabel = new QLabel(tr("Timer:"), bar);
+    bar->addWidget(timerLabel);
+    m_timerPeriod = new QSpinBox(bar);
+    m_timerPeriod->setObjectName(QStringLiteral("timerPeriod"));
+    m_timerPeriod->setRange(0, 1'000'000'000);
+    m_timerPeriod->setSingleStep(100);
+    m_timerPeriod->setSpecialValueText(tr("set by the guest"));
+    m_timerPeriod->setSuffix(tr(" instructions"));
+    m_timerPeriod->setToolTip(tr("The timer raises interrupt 32 every this many guest "
+                                 "instructions from the start; the guest can also program it on "
+                                 "port 0x40. Changing it restarts the program."));
+    timerLabel->setBuddy(m_timerPeriod);
+    bar->addWidget(m_timerPeriod);
+    connect(m_timerPeriod, &QSpinBox::editingFinished, this,
+            [this] { m_controller->setTimerPeriod(static_cast<quint64>(m_timerPeriod->value())); });
+
+    bar->addSeparator();
+    bar->addAction(m_runAction);
+    bar->addAction(m_pauseAction);
+    bar->addAction(m_stepAction);
+    bar->addAction(m_runToCursorAction);
+    bar->addAction(m_resetAction);
+
+    bar->addSeparator();
+    auto *speedLabel = new QLabel(tr("Speed:"), bar);
+    bar->addWidget(speedLabel);
+    m_speed = new QComboBox(bar);
+    m_speed->setObjectName(QStringLiteral("speed"));
+    for (int speed : kSpeeds)
+        m_speed->addItem(speedText(speed), speed);
+    m_speed->setToolTip(tr("How fast Run goes: as fast as possible, or a number of guest "
+                           "instructions per second to watch the panes change"));
+    speedLabel->setBuddy(m_speed);
+    bar->addWidget(m_speed);
+    connect(m_speed, &QComboBox::currentIndexChanged, this, [this](int index) {
+        m_controller->setStepsPerSecond(m_speed->itemData(index).toInt());
+    });
 }
 
 void MainWindow::createMenus()
 {
     QMenu *file = menuBar()->addMenu(tr("&File"));
-    QAction *quit = file->addAction(tr("&Quit"), qApp, &QApplication::quit);
-    quit->setShortcut(QKeySequence::Quit);
-    quit->setToolTip(tr("Close the workbench"));
+    QAction *newAction = file->addAction(tr("&New"), this, [this] {
+        if (m_editor->maybeSave())
+            m_editor->newDocument();
+    });
+    newAction->setShortcut(QKeySequence::New);
+    newAction->setToolTip(tr("Start an empty snippet"));
+    QAction *openAction = file->addAction(tr("&Open..."), this, [this] {
+        if (m_editor->maybeSave())
+            m_editor->open();
+    });
+    openAction->setShortcut(QKeySequence::Open);
+    openAction->setToolTip(tr("Open a NASM source file"));
+    QAction *demoAction = file->addAction(tr("Open the &POPF Demo"), this, [this] {
+        if (m_editor->maybeSave())
+            openDemo();
+    });
+    demoAction->setToolTip(tr("The lecture's example: popf cannot re-enable interrupts at CPL 3"));
+    m_recentMenu = file->addMenu(tr("Open &Recent"));
+    m_recentMenu->setToolTipsVisible(true);
+    file->addSeparator();
+    QAction *saveAction = file->addAction(tr("&Save"), m_editor, &EditorPane::save);
+    saveAction->setShortcut(QKeySequence::Save);
+    saveAction->setToolTip(tr("Save the snippet"));
+    QAction *saveAsAction = file->addAction(tr("Save &As..."), m_editor, &EditorPane::saveAs);
+    saveAsAction->setShortcut(QKeySequence::SaveAs);
+    saveAsAction->setToolTip(tr("Save the snippet under another name"));
+    file->addSeparator();
+    QAction *quitAction = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quitAction->setShortcut(QKeySequence::Quit);
+    quitAction->setToolTip(tr("Close the workbench"));
+    updateRecentFiles();
+
+    QMenu *edit = menuBar()->addMenu(tr("&Edit"));
+    CodeEditor *editor = m_editor->editor();
+    QAction *undo = edit->addAction(tr("&Undo"), editor, &CodeEditor::undo);
+    undo->setShortcut(QKeySequence::Undo);
+    connect(editor, &CodeEditor::undoAvailable, undo, &QAction::setEnabled);
+    undo->setEnabled(false);
+    QAction *redo = edit->addAction(tr("&Redo"), editor, &CodeEditor::redo);
+    redo->setShortcut(QKeySequence::Redo);
+    connect(editor, &CodeEditor::redoAvailable, redo, &QAction::setEnabled);
+    redo->setEnabled(false);
+    edit->addSeparator();
+    QAction *find = edit->addAction(tr("&Find..."), m_editor, &EditorPane::showFindBar);
+    find->setShortcut(QKeySequence::Find);
+    find->setToolTip(tr("Search the snippet"));
+    // The editor owns these shortcuts while it has focus; the menu shows them.
+    for (QAction *action : {undo, redo, find})
+        action->setShortcutContext(Qt::WidgetWithChildrenShortcut);
+
+    QMenu *run = menuBar()->addMenu(tr("&Run"));
+    run->addAction(m_runAction);
+    run->addAction(m_pauseAction);
+    run->addAction(m_stepAction);
+    run->addAction(m_runToCursorAction);
+    run->addSeparator();
+    run->addAction(m_resetAction);
+    run->setToolTipsVisible(true);
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget *dock :
+         {static_cast<QDockWidget *>(m_editor), static_cast<QDockWidget *>(m_disassembly),
+          static_cast<QDockWidget *>(m_registers), static_cast<QDockWidget *>(m_flags),
+          static_cast<QDockWidget *>(m_virtualCpu), static_cast<QDockWidget *>(m_eventLog),
+          static_cast<QDockWidget *>(m_console), static_cast<QDockWidget *>(m_stack)})
+        m_viewMenu->addAction(dock->toggleViewAction());
+    m_viewMenu->addSeparator();
+    QMenu *theme = m_viewMenu->addMenu(tr("&Theme"));
+    auto *themes = new QActionGroup(this);
+    for (const auto &[value, label] :
+         {std::pair{Theme::System, tr("&System")}, std::pair{Theme::Light, tr("&Light")},
+          std::pair{Theme::Dark, tr("&Dark")}}) {
+        QAction *action = theme->addAction(label, this, [this, value] { setTheme(value); });
+        action->setCheckable(true);
+        action->setData(themeKey(value));
+        themes->addAction(action);
+    }
+    QAction *larger = m_viewMenu->addAction(tr("&Larger Text"), this, [this] { scaleFont(1); });
+    larger->setObjectName(QStringLiteral("largerTextAction"));
+    larger->setShortcut(QKeySequence::ZoomIn);
+    larger->setToolTip(tr("Make every pane's text larger, e.g. for a projector"));
+    QAction *smaller = m_viewMenu->addAction(tr("S&maller Text"), this, [this] { scaleFont(-1); });
+    smaller->setObjectName(QStringLiteral("smallerTextAction"));
+    smaller->setShortcut(QKeySequence::ZoomOut);
+    m_viewMenu->addSeparator();
+    QAction *resetLayout = m_viewMenu->addAction(
+        tr("&Reset Layout"), this, [this] { restoreState(m_defaultLayout, kLayoutVersion); });
+    resetLayout->setObjectName(QStringLiteral("resetLayoutAction"));
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
-    QAction *about = help->addAction(tr("&About VMM Workbench"), this, &MainWindow::showAbout);
-    about->setToolTip(tr("Version and licence"));
+    help->addAction(tr("&About VMM Workbench"), this, &MainWindow::showAbout);
+    for (QMenu *menu : menuBar()->findChildren<QMenu *>())
+        menu->setToolTipsVisible(true);
+}
+
+void MainWindow::createStatusBar()
+{
+    m_statusText = new QLabel(statusBar());
+    m_statusText->setObjectName(QStringLiteral("statusText"));
+    m_counters = new QLabel(statusBar());
+    m_counters->setObjectName(QStringLiteral("counters"));
+    m_counters->setToolTip(tr("Guest instructions executed and the cycles the cost model "
+                              "charges for them"));
+    statusBar()->addWidget(m_statusText, 1);
+    statusBar()->addPermanentWidget(m_counters);
+}
+
+bool MainWindow::openDemo()
+{
+    QFile demo(QString::fromLatin1(kDemoResource));
+    if (!demo.open(QIODevice::ReadOnly)) {
+        statusBar()->showMessage(tr("The built-in demo is missing from this build"));
+        return false;
+    }
+    m_editor->setSourceText(QString::fromUtf8(demo.readAll()), QString::fromLatin1(kDemoName));
+    return true;
+}
+
+bool MainWindow::openFile(const QString &path)
+{
+    return m_editor->openFile(path);
+}
+
+bool MainWindow::selectTechnique(const QString &id)
+{
+    const int index = m_technique->findData(id);
+    if (index < 0)
+        return false;
+    m_technique->setCurrentIndex(index);
+    m_controller->setTechnique(id);
+    return true;
+}
+
+void MainWindow::showLine(int line)
+{
+    if (line <= 0)
+        return;
+    m_editor->raise();
+    m_editor->editor()->goToLine(line);
+    m_editor->editor()->setFocus();
+}
+
+void MainWindow::updateTitle()
+{
+    setWindowTitle(tr("%1[*] - VMM Workbench").arg(m_editor->displayName()));
+    setWindowModified(m_editor->isModified());
+}
+
+void MainWindow::updateRunControls()
+{
+    const bool running = m_controller->isRunning();
+    const MachineSnapshot &s = m_controller->snapshot();
+    const bool canRun = s.valid && s.status == RunStatus::Running && !running;
+    m_runAction->setEnabled(canRun);
+    m_stepAction->setEnabled(canRun);
+    m_runToCursorAction->setEnabled(canRun);
+    m_pauseAction->setEnabled(running);
+    m_resetAction->setEnabled(s.valid);
+}
+
+void MainWindow::updateStatus()
+{
+    const MachineSnapshot &s = m_controller->snapshot();
+    const QLocale locale;
+    QString text;
+    if (m_controller->isAssembling() && !s.valid) {
+        text = tr("Assembling...");
+    } else if (!s.valid) {
+        text = m_controller->diagnostics().isEmpty()
+                   ? tr("No program")
+                   : tr("The program does not assemble: %1")
+                         .arg(m_controller->diagnostics().front().toString());
+    } else if (m_controller->isRunning()) {
+        text = tr("Running under %1...").arg(s.techniqueTitle);
+    } else if (s.status == RunStatus::BudgetExhausted) {
+        text = tr("Stopped: the instruction budget of %1 ran out (an endless loop?)")
+                   .arg(locale.toString(s.maxInstructions));
+    } else if (s.status != RunStatus::Running) {
+        text = tr("Ended (%1): %2").arg(QLatin1String(runStatusName(s.status)), s.statusMessage);
+    } else {
+        switch (s.pause) {
+        case PauseReason::None:
+            text = tr("Ready: press F10 to step or F5 to run");
+            break;
+        case PauseReason::Step:
+            text = tr("Stepped");
+            break;
+        case PauseReason::Breakpoint:
+            text = tr("Paused at the breakpoint on line %1").arg(s.line);
+            break;
+        case PauseReason::EventBreak:
+            text = tr("Paused right after an event you break on (see the event log)");
+            break;
+        case PauseReason::User:
+            text = tr("Paused");
+            break;
+        case PauseReason::Ended:
+            text = tr("Ended");
+            break;
+        }
+        if (s.line > 0 && s.pause != PauseReason::Breakpoint)
+            text += tr(" at line %1").arg(s.line);
+    }
+    m_statusText->setText(text);
+    m_counters->setText(s.valid ? tr("%1 | %2 instructions | %3 modelled cycles")
+                                      .arg(s.techniqueTitle, locale.toString(s.instructions),
+                                           locale.toString(s.modelledCycles))
+                                : QString());
+}
+
+void MainWindow::updateRecentFiles()
+{
+    m_recentMenu->clear();
+    const QStringList files = m_editor->recentFiles();
+    for (const QString &path : files) {
+        QAction *action = m_recentMenu->addAction(QFileInfo(path).fileName(), this, [this, path] {
+            if (m_editor->maybeSave())
+                m_editor->openFile(path);
+        });
+        action->setToolTip(path);
+    }
+    m_recentMenu->setEnabled(!files.isEmpty());
+}
+
+void MainWindow::setTheme(Theme theme)
+{
+    m_theme = theme;
+    applyTheme(theme);
+    for (QAction *action : m_viewMenu->findChildren<QAction *>()) {
+        if (action->isCheckable() && action->data().toString() == themeKey(theme))
+            action->setChecked(true);
+    }
+}
+
+void MainWindow::scaleFont(int steps)
+{
+    m_fontSteps = std::clamp(m_fontSteps + steps, -4, 12);
+    QFont font = QApplication::font();
+    font.setPointSizeF(m_basePointSize * (1.0 + 0.125 * m_fontSteps));
+    QApplication::setFont(font);
+}
+
+void MainWindow::restoreSettings()
+{
+    // The window always opens on the lecture's demo under trap-and-emulate.
+    m_technique->setCurrentIndex(
+        std::max(0, m_technique->findData(QString::fromLatin1(kDefaultTechnique))));
+    m_controller->setTechnique(QString::fromLatin1(kDefaultTechnique));
+    if (m_settings == Settings::Ignore) {
+        resize(1280, 800);
+        return;
+    }
+    QSettings settings;
+    setTheme(themeFromKey(settings.value(QStringLiteral("view/theme")).toString()));
+    const int fontSteps = settings.value(QStringLiteral("view/fontSteps"), 0).toInt();
+    if (fontSteps != 0)
+        scaleFont(fontSteps);
+    if (!restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray()))
+        resize(1280, 800);
+    restoreState(settings.value(QStringLiteral("window/state")).toByteArray(), kLayoutVersion);
+    const int speed = m_speed->findData(settings.value(QStringLiteral("run/speed"), 0).toInt());
+    m_speed->setCurrentIndex(std::max(0, speed));
+}
+
+void MainWindow::saveSettings() const
+{
+    if (m_settings == Settings::Ignore)
+        return;
+    QSettings settings;
+    settings.setValue(QStringLiteral("view/theme"), themeKey(m_theme));
+    settings.setValue(QStringLiteral("view/fontSteps"), m_fontSteps);
+    settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+    settings.setValue(QStringLiteral("window/state"), saveState(kLayoutVersion));
+    settings.setValue(QStringLiteral("run/speed"), m_speed->currentData().toInt());
+}
+
+void MainWindow::closeEvent(QCloseEvent *event)
+{
+    if (!m_editor->maybeSave()) {
+        event->ignore();
+        return;
+    }
+    m_controller->pause();
+    saveSettings();
+    event->accept();
 }
 
 void MainWindow::showAbout()
 {
     QMessageBox::about(this, tr("About VMM Workbench"),
                        tr("<p><b>VMM Workbench %1</b></p>"
-                          "<p>A workbench for teaching how virtual machine monitors work.</p>"
+                          "<p>Watch how virtual machine monitors run a guest kernel: traps, "
+                          "holes, interrupts and what they cost.</p>"
                           "<p>Licensed under the GNU General Public License, version 3 or "
                           "later.</p>")
                            .arg(QCoreApplication::applicationVersion()));

@@ -1,21 +1,101 @@
 #pragma once
 
+#include "common/Theme.h"
+
 #include <QMainWindow>
+
+class QAction;
+class QComboBox;
+class QLabel;
+class QMenu;
+class QSpinBox;
+
+namespace vmwb {
+class ConsolePane;
+class DisassemblyPane;
+class EditorPane;
+class EventLogPane;
+class FlagsPane;
+class RegistersPane;
+class StackPane;
+class VirtualCpuPane;
+class WorkbenchController;
+} // namespace vmwb
 
 namespace vmwb::app {
 
-// The workbench's main window. Its panes (editor, disassembly, registers, event log ...) are
-// wired here as they arrive; the engine never sees this class.
+// The workbench's main window: the panes as dock widgets around one controller, the run
+// controls, menus and settings. Wiring only: the panes and the controller do the work.
 class MainWindow : public QMainWindow
 {
     Q_OBJECT
 
 public:
-    explicit MainWindow(QWidget *parent = nullptr);
+    // Ignore: the default layout and theme, nothing read or written (screenshots, tests).
+    enum class Settings
+    {
+        Use,
+        Ignore
+    };
+
+    explicit MainWindow(Settings settings = Settings::Use, QWidget *parent = nullptr);
+    ~MainWindow() override;
+
+    WorkbenchController &controller() { return *m_controller; }
+    // Chooses the technique as the toolbar does (restarting the program); false if unknown.
+    bool selectTechnique(const QString &id);
+    // Loads the built-in POPF demo (the window's default).
+    bool openDemo();
+    bool openFile(const QString &path);
+
+protected:
+    void closeEvent(QCloseEvent *event) override;
 
 private:
+    void createPanes();
+    void createActions();
     void createMenus();
+    void createToolBar();
+    void createStatusBar();
+    void arrangeDefaultLayout();
+    void restoreSettings();
+    void saveSettings() const;
+    void setTheme(Theme theme);
+    void scaleFont(int steps);
+    void updateTitle();
+    void updateRunControls();
+    void updateStatus();
+    void updateRecentFiles();
+    void showLine(int line);
     void showAbout();
+
+    WorkbenchController *m_controller = nullptr;
+    EditorPane *m_editor = nullptr;
+    DisassemblyPane *m_disassembly = nullptr;
+    RegistersPane *m_registers = nullptr;
+    FlagsPane *m_flags = nullptr;
+    VirtualCpuPane *m_virtualCpu = nullptr;
+    EventLogPane *m_eventLog = nullptr;
+    ConsolePane *m_console = nullptr;
+    StackPane *m_stack = nullptr;
+
+    QAction *m_runAction = nullptr;
+    QAction *m_pauseAction = nullptr;
+    QAction *m_stepAction = nullptr;
+    QAction *m_runToCursorAction = nullptr;
+    QAction *m_resetAction = nullptr;
+    QMenu *m_recentMenu = nullptr;
+    QMenu *m_viewMenu = nullptr;
+    QComboBox *m_technique = nullptr;
+    QSpinBox *m_timerPeriod = nullptr;
+    QComboBox *m_speed = nullptr;
+    QLabel *m_statusText = nullptr;
+    QLabel *m_counters = nullptr;
+    QByteArray m_defaultLayout;
+    Settings m_settings = Settings::Use;
+    Theme m_theme = Theme::System;
+    int m_fontSteps = 0;
+    qreal m_basePointSize = 10.0; // the application font's size before any scaling
 };
 
 } // namespace vmwb::app

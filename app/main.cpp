@@ -1,5 +1,6 @@
 #include "CommandLine.h"
 #include "MainWindow.h"
+#include "Screenshot.h"
 
 #include <QApplication>
 #include <QCoreApplication>
@@ -27,7 +28,16 @@ void describeApplication()
 
 int main(int argc, char *argv[])
 {
-    if (vmwb::app::isCommand(argumentList(argc, argv))) {
+    const QStringList arguments = argumentList(argc, argv);
+    if (vmwb::app::isScreenshot(arguments)) {
+        // Renders without a display when there is none.
+        if (!vmwb::app::hasDisplay())
+            qputenv("QT_QPA_PLATFORM", "offscreen");
+        QApplication application(argc, argv);
+        describeApplication();
+        return vmwb::app::takeScreenshot(application.arguments());
+    }
+    if (vmwb::app::isCommand(arguments)) {
         QCoreApplication application(argc, argv);
         describeApplication();
         return vmwb::app::runCommand(application.arguments());
@@ -46,6 +56,9 @@ int main(int argc, char *argv[])
     icon.addFile(QStringLiteral(":/vmwb/assets/icons/vmm-workbench-256.png"));
     QApplication::setWindowIcon(icon);
     vmwb::app::MainWindow window;
+    const QStringList files = application.arguments().mid(1);
+    if (files.isEmpty() || !window.openFile(files.front()))
+        window.openDemo();
     window.show();
     return application.exec();
 }
