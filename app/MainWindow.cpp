@@ -426,6 +426,9 @@ void MainWindow::updateStatus()
         case PauseReason::Breakpoint:
             text = tr("Paused at the breakpoint on line %1").arg(s.line);
             break;
+        case PauseReason::RunTo:
+            text = tr("Reached line %1, the line you ran to").arg(s.line);
+            break;
         case PauseReason::EventBreak:
             text = tr("Paused right after an event you break on (see the event log)");
             break;
@@ -436,7 +439,7 @@ void MainWindow::updateStatus()
             text = tr("Ended");
             break;
         }
-        if (s.line > 0 && s.pause != PauseReason::Breakpoint)
+        if (s.line > 0 && s.pause != PauseReason::Breakpoint && s.pause != PauseReason::RunTo)
             text += tr(" at line %1").arg(s.line);
     }
     m_statusText->setText(text);

@@ -173,6 +173,7 @@ void TestController::runToLineStopsThereOrRefuses()
     QSignalSpy running(&controller, &WorkbenchController::runningChanged);
     QVERIFY(controller.runToLine(6));
     QTRY_COMPARE(running.count(), 2);
+    QCOMPARE(controller.snapshot().pause, PauseReason::RunTo);
     QCOMPARE(controller.snapshot().line, 6);
     QCOMPARE(controller.snapshot().registerValue(RegisterId::Rax), 3u);
     // No code from line 7 on: nothing runs.
@@ -185,6 +186,7 @@ void TestController::runToLineStopsThereOrRefuses()
     QVERIFY(controller.runToLine(3));
     QTRY_COMPARE(running.count(), 4);
     QCOMPARE(controller.snapshot().line, 3);
+    QCOMPARE(controller.snapshot().pause, PauseReason::RunTo);
     controller.run();
     QTRY_COMPARE(running.count(), 6);
     QCOMPARE(controller.snapshot().status, RunStatus::Halted);

@@ -11,7 +11,9 @@ class PaddedItemDelegate : public QStyledItemDelegate
     Q_OBJECT
 
 public:
-    explicit PaddedItemDelegate(QObject *parent = nullptr, int padding = 6);
+    static constexpr int kDefaultPadding = 6; // pixels on each side
+
+    explicit PaddedItemDelegate(QObject *parent = nullptr, int padding = kDefaultPadding);
 
     void paint(QPainter *painter, const QStyleOptionViewItem &option,
                const QModelIndex &index) const override;

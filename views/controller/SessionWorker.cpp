@@ -298,6 +298,9 @@ void SessionWorker::finishRun(PauseReason reason)
 {
     m_running = false;
     m_chunkTimer->stop();
+    if (reason == PauseReason::Breakpoint && m_runTarget && m_session &&
+        m_session->machine().cpu().rip() == *m_runTarget)
+        reason = PauseReason::RunTo;
     if (m_runTarget) {
         m_runTarget.reset();
         applyBreakpoints();

@@ -77,6 +77,7 @@ enum class PauseReason : std::uint8_t
     None,       // not paused yet (just loaded or reset)
     Step,       // a step finished
     Breakpoint, // a breakpoint was reached
+    RunTo,      // the line of "run to cursor" was reached
     EventBreak, // an event of a kind the user breaks on was recorded
     User,       // the user pressed Pause
     Ended,      // the run ended (see MachineSnapshot::status)

@@ -441,7 +441,7 @@ void EventLogPane::updateFonts()
     // Room for a long cause without the table jumping as the selection moves.
     m_detail->setMinimumHeight(3 * text.lineSpacing() + 4);
 
-    const int padding = 2 * text.averageCharWidth() + 4;
+    const int padding = 2 * text.averageCharWidth() + 4 + 2 * PaddedItemDelegate::kDefaultPadding;
     auto fit = [&](int column, int contentWidth) {
         const QString header =
             m_model->headerData(column, Qt::Horizontal, Qt::DisplayRole).toString();

@@ -289,10 +289,11 @@ static_assert(kStatusTitles.size() == static_cast<std::size_t>(RunStatus::Stoppe
               "one title per RunStatus");
 
 // Why the guest is not running (PauseReason order).
-constexpr std::array<const char *, 6> kPauseTitles{{
+constexpr std::array<const char *, 7> kPauseTitles{{
     QT_TRANSLATE_NOOP("vmwb::VirtualCpuPane", "Ready to run"),
     QT_TRANSLATE_NOOP("vmwb::VirtualCpuPane", "Paused after a step"),
     QT_TRANSLATE_NOOP("vmwb::VirtualCpuPane", "Paused at a breakpoint"),
+    QT_TRANSLATE_NOOP("vmwb::VirtualCpuPane", "Paused at the line you ran to"),
     QT_TRANSLATE_NOOP("vmwb::VirtualCpuPane", "Paused after an event you break on"),
     QT_TRANSLATE_NOOP("vmwb::VirtualCpuPane", "Paused by you"),
     QT_TRANSLATE_NOOP("vmwb::VirtualCpuPane", "Run ended"),
