@@ -17,6 +17,10 @@
 ;   records the popf as a "hole" (Robin and Irvine 2000; Popek and Goldberg 1974).
 ;
 ; The exit code is the number of ticks counted after the popf.
+;
+; In the window: put the cursor on the pushf line below and press F4 (run to cursor), then
+; F10 to step through pushf, cli and popf while the Flags and Virtual CPU panes show IF. Or
+; choose "Break on: Hole" in the event log and press F5.
 
 %include "workbench.inc"
 
