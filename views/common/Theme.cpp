@@ -1,10 +1,42 @@
 #include "common/Theme.h"
 
 #include <QApplication>
+#include <QPainter>
+#include <QProxyStyle>
 #include <QStyle>
 #include <QStyleFactory>
+#include <QStyleOption>
 
 namespace vmwb {
+
+namespace {
+
+// Fusion, with check boxes outlined in the text's colour where Fusion's own outline (the window
+// colour, darkened) vanishes against a dark window.
+class WorkbenchStyle : public QProxyStyle
+{
+public:
+    WorkbenchStyle() : QProxyStyle(QStyleFactory::create(QStringLiteral("Fusion"))) {}
+
+    void drawPrimitive(PrimitiveElement element, const QStyleOption *option, QPainter *painter,
+                       const QWidget *widget) const override
+    {
+        QProxyStyle::drawPrimitive(element, option, painter, widget);
+        if (element != PE_IndicatorCheckBox || option->palette.window().color().lightness() > 128)
+            return;
+        QColor outline = option->palette.color(QPalette::PlaceholderText);
+        if (!(option->state & State_Enabled))
+            outline.setAlpha(110);
+        painter->save();
+        painter->setRenderHint(QPainter::Antialiasing, false);
+        painter->setPen(outline);
+        painter->setBrush(Qt::NoBrush);
+        painter->drawRect(option->rect.adjusted(0, 0, -1, -1));
+        painter->restore();
+    }
+};
+
+} // namespace
 
 QString themeKey(Theme theme)
 {
@@ -30,7 +62,8 @@ Theme themeFromKey(const QString &key)
 
 QPalette lightPalette()
 {
-    QPalette p;
+    // Light, Midlight, Mid, Dark and Shadow derive from the button and window colours.
+    QPalette p(QColor(0xe9, 0xeb, 0xee), QColor(0xf3, 0xf4, 0xf6));
     p.setColor(QPalette::Window, QColor(0xf3, 0xf4, 0xf6));
     p.setColor(QPalette::WindowText, QColor(0x1b, 0x1f, 0x24));
     p.setColor(QPalette::Base, Qt::white);
@@ -53,7 +86,7 @@ QPalette lightPalette()
 
 QPalette darkPalette()
 {
-    QPalette p;
+    QPalette p(QColor(0x2e, 0x33, 0x3b), QColor(0x23, 0x27, 0x2e));
     p.setColor(QPalette::Window, QColor(0x23, 0x27, 0x2e));
     p.setColor(QPalette::WindowText, QColor(0xe6, 0xe8, 0xeb));
     p.setColor(QPalette::Base, QColor(0x1a, 0x1d, 0x22));
@@ -77,7 +110,7 @@ QPalette darkPalette()
 void applyTheme(Theme theme)
 {
     // Fusion draws the same everywhere and follows the palette completely.
-    QApplication::setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+    QApplication::setStyle(new WorkbenchStyle);
     switch (theme) {
     case Theme::System:
         QApplication::setPalette(QApplication::style()->standardPalette());
