@@ -124,6 +124,13 @@ QJsonObject reportJson(const Session &session)
     counts.insert(QStringLiteral("exceptions"),
                   static_cast<qint64>(trace.count(EventKind::Exception)));
     counts.insert(QStringLiteral("io"), static_cast<qint64>(trace.count(EventKind::Io)));
+    counts.insert(QStringLiteral("hypercalls"),
+                  static_cast<qint64>(trace.count(EventKind::Hypercall)));
+    counts.insert(QStringLiteral("callouts"), static_cast<qint64>(trace.count(EventKind::Callout)));
+    counts.insert(QStringLiteral("translations"),
+                  static_cast<qint64>(trace.count(EventKind::Translation)));
+    counts.insert(QStringLiteral("invalidations"),
+                  static_cast<qint64>(trace.count(EventKind::Invalidation)));
     counts.insert(QStringLiteral("events_not_stored"), static_cast<qint64>(trace.dropped()));
     json.insert(QStringLiteral("counts"), counts);
 

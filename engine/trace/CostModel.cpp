@@ -13,8 +13,10 @@ namespace vmwb {
 const char *costKey(Cost cost)
 {
     static constexpr std::array<const char *, kCostCount> kKeys{
-        "instruction", "trap_round_trip", "monitor_emulation", "port_access", "exception_delivery",
-        "vm_entry",    "vm_exit",         "vmcs_read",         "vmcs_write",
+        "instruction",        "trap_round_trip", "monitor_emulation", "port_access",
+        "exception_delivery", "vm_entry",        "vm_exit",           "vmcs_read",
+        "vmcs_write",         "hypercall",       "callout",           "translated_instruction",
+        "fetch_trap",
     };
     return kKeys[static_cast<std::size_t>(cost)];
 }

@@ -14,17 +14,21 @@ namespace vmwb {
 
 enum class Cost : std::uint8_t
 {
-    Instruction,       // an innocuous instruction executed by the hardware
-    TrapRoundTrip,     // a fault from the deprivileged guest into the monitor and back
-    MonitorEmulation,  // the monitor decoding and emulating one instruction
-    PortAccess,        // a real device access with IN/OUT
-    ExceptionDelivery, // the CPU delivering an exception or interrupt through the IDT and IRET
-    VmEntry,           // VT-x: VM entry
-    VmExit,            // VT-x: VM exit
-    VmcsRead,          // VT-x: VMREAD
-    VmcsWrite,         // VT-x: VMWRITE
+    Instruction,           // an innocuous instruction executed by the hardware
+    TrapRoundTrip,         // a fault from the deprivileged guest into the monitor and back
+    MonitorEmulation,      // the monitor decoding and emulating one instruction
+    PortAccess,            // a real device access with IN/OUT
+    ExceptionDelivery,     // the CPU delivering an exception or interrupt through the IDT and IRET
+    VmEntry,               // VT-x: VM entry
+    VmExit,                // VT-x: VM exit
+    VmcsRead,              // VT-x: VMREAD
+    VmcsWrite,             // VT-x: VMWRITE
+    Hypercall,             // paravirtual: a hypercall into the monitor and back, with its work
+    Callout,               // binary translation: a callout into the monitor, emulating the original
+    TranslatedInstruction, // binary translation: translating one guest instruction
+    FetchTrap,             // binary translation: the fault on the first fetch from a guarded page
 };
-inline constexpr std::size_t kCostCount = 9;
+inline constexpr std::size_t kCostCount = 13;
 
 // The JSON key of each cost ("trap_round_trip").
 const char *costKey(Cost cost);

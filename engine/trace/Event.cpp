@@ -15,6 +15,10 @@ const char *eventKindName(EventKind kind)
         "halt",
         "exit",
         "guest-fault",
+        "hypercall",
+        "callout",
+        "translation",
+        "invalidation",
     };
     return kNames[static_cast<std::size_t>(kind)];
 }

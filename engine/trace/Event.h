@@ -23,10 +23,14 @@ enum class EventKind : std::uint8_t
     Io,                 // a device access that did not trap (native)
     Halt,               // HLT: the guest waits for an interrupt
     Exit,               // the guest wrote its exit code
-    GuestFault, // the run ended because the guest did something the machine cannot go on from
+    GuestFault,   // the run ended because the guest did something the machine cannot go on from
+    Hypercall,    // paravirtual: the guest kernel asked the monitor for privileged work
+    Callout,      // binary translation: a patched sensitive instruction called into the monitor
+    Translation,  // binary translation: a guest code page was translated (patched in place)
+    Invalidation, // binary translation: the guest wrote to translated code; the page was restored
 };
 
-inline constexpr std::size_t kEventKindCount = 10;
+inline constexpr std::size_t kEventKindCount = 14;
 
 // Stable names used in JSON output and filters.
 const char *eventKindName(EventKind kind);

@@ -15,6 +15,7 @@
 namespace vmwb {
 
 class Monitor;
+class TranslationCache;
 
 struct TechniqueInfo
 {
@@ -50,6 +51,8 @@ public:
     // left pending: nothing on bare hardware; a trap into the monitor when the guest is
     // deprivileged (the monitor keeps the real IF set and fields every interrupt).
     virtual std::uint64_t interruptArrivalCycles(const Monitor &monitor) const = 0;
+    // What a binary translator has translated; nullptr for every other technique.
+    virtual const TranslationCache *translationCache() const { return nullptr; }
 };
 
 class TechniqueRegistry

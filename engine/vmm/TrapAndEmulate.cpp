@@ -499,8 +499,10 @@ const Handler *handlerFor(Mnemonic mnemonic)
     return nullptr;
 }
 
+} // namespace
+
 // Why a sensitive but unprivileged instruction that just ran unseen matters.
-QString holeExplanation(Monitor &monitor, const Instruction &instruction)
+QString TrapAndEmulate::holeExplanation(Monitor &monitor, const Instruction &instruction)
 {
     const VirtualCpu &v = monitor.vcpu();
     UnicornCpu &cpu = monitor.machine().cpu();
@@ -578,13 +580,13 @@ QString holeExplanation(Monitor &monitor, const Instruction &instruction)
 // Port I/O at CPL 3 with IOPL 0 faults on a real CPU (#GP: the TSS has no I/O permission
 // bitmap), but Unicorn 2.0.1 performs it without the check (ENGINE_FACTS). The workbench
 // raises the trap itself, before the instruction runs.
-bool isPortIo(Mnemonic mnemonic)
+bool TrapAndEmulate::isPortIo(Mnemonic mnemonic)
 {
     return mnemonic == Mnemonic::In || mnemonic == Mnemonic::Out || mnemonic == Mnemonic::Ins ||
            mnemonic == Mnemonic::Outs;
 }
 
-FrameView guestFrame(const Monitor &monitor)
+FrameView TrapAndEmulate::guestFrame(const Monitor &monitor)
 {
     const VirtualCpu &v = monitor.vcpu();
     std::uint64_t flags = monitor.machine().cpu().rflags();
@@ -593,8 +595,7 @@ FrameView guestFrame(const Monitor &monitor)
     return {v.idtr, flags, v.cs, v.ss};
 }
 
-// What the guest's handler sees after a delivery, and what the real CPU keeps.
-void enterGuestHandler(Monitor &monitor, const Delivery &delivery)
+void TrapAndEmulate::enterGuestHandler(Monitor &monitor, const Delivery &delivery)
 {
     VirtualCpu &v = monitor.vcpu();
     if (delivery.interruptGate)
@@ -603,8 +604,6 @@ void enterGuestHandler(Monitor &monitor, const Delivery &delivery)
     UnicornCpu &cpu = monitor.machine().cpu();
     cpu.setRflags(cpu.rflags() & ~(rflags::kTF | rflags::kNT | rflags::kRF));
 }
-
-} // namespace
 
 const TechniqueInfo &TrapAndEmulate::staticInfo()
 {
@@ -709,24 +708,35 @@ void TrapAndEmulate::onException(Monitor &monitor, const CpuException &exception
     emulateTrapped(monitor, *instruction);
 }
 
-void TrapAndEmulate::emulateTrapped(Monitor &monitor, const Instruction &instruction)
+TrapAndEmulate::Emulation TrapAndEmulate::emulate(Monitor &monitor, const Instruction &instruction)
+{
+    const Handler *handler = handlerFor(instruction.mnemonic);
+    return handler ? handler->emulate(monitor, instruction)
+                   : unsupported(tr("this monitor does not emulate it"));
+}
+
+void TrapAndEmulate::emulateTrapped(Monitor &monitor, const Instruction &instruction, Entry entry)
 {
     Machine &machine = monitor.machine();
     const std::uint64_t rip = instruction.address;
-    const Handler *handler = handlerFor(instruction.mnemonic);
-    const Emulation emulation = handler ? handler->emulate(monitor, instruction)
-                                        : unsupported(tr("this monitor does not emulate it"));
+    const Emulation emulation = emulate(monitor, instruction);
+    const bool callout = entry == Entry::Callout;
     const std::uint64_t cycles =
-        monitor.cost(Cost::TrapRoundTrip) + monitor.cost(Cost::MonitorEmulation);
+        callout ? monitor.cost(Cost::Callout)
+                : monitor.cost(Cost::TrapRoundTrip) + monitor.cost(Cost::MonitorEmulation);
+    const EventKind kind = callout ? EventKind::Callout : EventKind::Trap;
+    const QString text =
+        instruction.text.isEmpty() ? monitor.instructionText(rip) : instruction.text;
     if (emulation.then == Then::Unsupported) {
-        monitor.failGuest(rip, tr("%1 trapped (#GP at CPL 3), but %2")
-                                   .arg(monitor.instructionText(rip), emulation.effect));
+        monitor.failGuest(
+            rip, callout ? tr("%1 called out into the monitor, but %2").arg(text, emulation.effect)
+                         : tr("%1 trapped (#GP at CPL 3), but %2").arg(text, emulation.effect));
         return;
     }
     if (emulation.then == Then::Reflect) {
-        monitor.record(EventKind::Trap, rip, cycles, [&] {
-            return tr("%1 trapped (#GP at CPL 3); %2")
-                .arg(monitor.instructionText(rip), emulation.effect);
+        monitor.record(kind, rip, cycles, [&] {
+            return callout ? tr("%1 called out into the monitor; %2").arg(text, emulation.effect)
+                           : tr("%1 trapped (#GP at CPL 3); %2").arg(text, emulation.effect);
         });
         CpuException guestFault;
         guestFault.vector = emulation.vector;
@@ -735,9 +745,12 @@ void TrapAndEmulate::emulateTrapped(Monitor &monitor, const Instruction &instruc
         reflect(monitor, guestFault, emulation.errorCode, true);
         return;
     }
-    monitor.record(EventKind::Trap, rip, cycles, [&] {
+    monitor.record(kind, rip, cycles, [&] {
+        if (callout)
+            return tr("%1 was translated into a callout: the monitor emulated it: %2")
+                .arg(text, emulation.effect);
         return tr("%1 is privileged: #GP at CPL 3 into the monitor, which emulated it: %2")
-            .arg(monitor.instructionText(rip), emulation.effect);
+            .arg(text, emulation.effect);
     });
     const std::uint64_t after = instruction.nextAddress();
     switch (emulation.then) {

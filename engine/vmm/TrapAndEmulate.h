@@ -7,13 +7,16 @@
 // IDT. The monitor never sees them; the workbench does (it decodes ahead) and records each as a
 // "hole".
 
+#include "vmm/Monitor.h"
 #include "vmm/Technique.h"
 
 #include <QString>
 
 namespace vmwb {
 
-class TrapAndEmulate final : public Technique
+// Paravirtualization and binary translation build on it: they keep its emulations and change
+// how the monitor is entered.
+class TrapAndEmulate : public Technique
 {
 public:
     static const TechniqueInfo &staticInfo();
@@ -49,11 +52,31 @@ public:
         QString effect;          // what the monitor did, in the lecture's words
     };
 
-private:
-    // A privileged instruction at `rip` has trapped: emulate it and continue the guest.
-    void emulateTrapped(Monitor &monitor, const Instruction &instruction);
+    // How the monitor was entered for an emulation: the event it records and what it costs.
+    enum class Entry : std::uint8_t
+    {
+        Trap,    // the instruction faulted at CPL 3 (or the workbench raised the fault)
+        Callout, // binary translation: the instruction was replaced by a call into the monitor
+    };
+
+protected:
+    // Emulates `instruction` against the virtual CPU; Then::Unsupported if this monitor has no
+    // emulation for it.
+    virtual Emulation emulate(Monitor &monitor, const Instruction &instruction);
+    // The monitor has been entered for `instruction`: emulate it, record the event and
+    // continue the guest.
+    void emulateTrapped(Monitor &monitor, const Instruction &instruction,
+                        Entry entry = Entry::Trap);
+    // Delivers an exception raised in the guest to the guest's own handler.
     void reflect(Monitor &monitor, const CpuException &exception, std::uint32_t errorCode,
                  bool hasErrorCode);
+    // What a delivery through the guest's IDT pushes: the guest's beliefs.
+    static FrameView guestFrame(const Monitor &monitor);
+    // What the guest's handler sees after a delivery, and what the real CPU keeps.
+    static void enterGuestHandler(Monitor &monitor, const Delivery &delivery);
+    // Why a sensitive unprivileged instruction is a hole, in the lecture's words.
+    static QString holeExplanation(Monitor &monitor, const Instruction &instruction);
+    static bool isPortIo(Mnemonic mnemonic);
 };
 
 } // namespace vmwb

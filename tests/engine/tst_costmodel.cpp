@@ -29,6 +29,9 @@ void TestCostModel::pentium4PresetCarriesThePapersNumbers_data()
     QTest::newRow("page-fault VM exit") << static_cast<int>(Cost::VmExit) << quint64{1931};
     QTest::newRow("VMCB read") << static_cast<int>(Cost::VmcsRead) << quint64{178};
     QTest::newRow("VMCB write") << static_cast<int>(Cost::VmcsWrite) << quint64{171};
+    QTest::newRow("in, binary translation") << static_cast<int>(Cost::Callout) << quint64{217};
+    QTest::newRow("translation per instruction")
+        << static_cast<int>(Cost::TranslatedInstruction) << quint64{2300};
 }
 
 void TestCostModel::pentium4PresetCarriesThePapersNumbers()
@@ -69,7 +72,11 @@ void TestCostModel::brokenPresetNamesTheField_data()
                             R"("vm_entry":{"cycles":1,"source":"s"},)"
                             R"("vm_exit":{"cycles":1,"source":"s"},)"
                             R"("vmcs_read":{"cycles":1,"source":"s"},)"
-                            R"("vmcs_write":{"cycles":1,"source":"s"}}})";
+                            R"("vmcs_write":{"cycles":1,"source":"s"},)"
+                            R"("hypercall":{"cycles":1,"source":"s"},)"
+                            R"("callout":{"cycles":1,"source":"s"},)"
+                            R"("translated_instruction":{"cycles":1,"source":"s"},)"
+                            R"("fetch_trap":{"cycles":1,"source":"s"}}})";
     QTest::newRow("valid") << good << QString();
     QTest::newRow("not JSON") << QByteArray("{\"id\": ") << QStringLiteral("offset");
     QTest::newRow("no id") << QByteArray(good).replace("\"id\":\"x\",", "")

@@ -83,6 +83,13 @@ QColor WorkbenchColors::event(EventKind kind) const
         return dark ? QColor(0xc3, 0x7b, 0xe0) : QColor(0x8e, 0x24, 0xaa);
     case EventKind::GuestFault:
         return error;
+    case EventKind::Hypercall:
+        return dark ? QColor(0x26, 0xa6, 0x9a) : QColor(0x00, 0x79, 0x6b);
+    case EventKind::Callout:
+        return dark ? QColor(0x5c, 0x9c, 0xe6) : QColor(0x15, 0x65, 0xc0);
+    case EventKind::Translation:
+    case EventKind::Invalidation:
+        return dark ? QColor(0x9e, 0x9e, 0xc8) : QColor(0x5c, 0x5c, 0x8a);
     default:
         return dimText;
     }

@@ -57,6 +57,26 @@ constexpr std::array<EventKindDescriptor, kEventKindCount> kKinds{{
      QT_TRANSLATE_NOOP("vmwb::EventLogModel",
                        "The run ended because the guest did something the machine cannot go on "
                        "from.")},
+    {EventKind::Hypercall, QT_TRANSLATE_NOOP("vmwb::EventLogModel", "Hypercall"),
+     QT_TRANSLATE_NOOP("vmwb::EventLogModel", "Hypercalls"),
+     QT_TRANSLATE_NOOP("vmwb::EventLogModel",
+                       "The paravirtual guest kernel asked the monitor for privileged work "
+                       "(int 0x82, the number in RAX).")},
+    {EventKind::Callout, QT_TRANSLATE_NOOP("vmwb::EventLogModel", "Callout"),
+     QT_TRANSLATE_NOOP("vmwb::EventLogModel", "Callouts"),
+     QT_TRANSLATE_NOOP("vmwb::EventLogModel",
+                       "A sensitive instruction the binary translator replaced called into the "
+                       "monitor, which emulated the original.")},
+    {EventKind::Translation, QT_TRANSLATE_NOOP("vmwb::EventLogModel", "Translation"),
+     QT_TRANSLATE_NOOP("vmwb::EventLogModel", "Translations"),
+     QT_TRANSLATE_NOOP("vmwb::EventLogModel",
+                       "The first fetch from a guarded code page trapped; the translator patched "
+                       "its sensitive instructions.")},
+    {EventKind::Invalidation, QT_TRANSLATE_NOOP("vmwb::EventLogModel", "Invalidation"),
+     QT_TRANSLATE_NOOP("vmwb::EventLogModel", "Invalidations"),
+     QT_TRANSLATE_NOOP("vmwb::EventLogModel",
+                       "The guest wrote to translated code: the original bytes were restored and "
+                       "the page guarded again.")},
 }};
 
 // The table is indexed by the enum: every kind has its row, in order.
