@@ -3,6 +3,7 @@
 #include "assembler/Assembler.h"
 #include "bench/Bench.h"
 #include "machine/UnicornCpu.h"
+#include "pv/Paravirtualizer.h"
 #include "run/Report.h"
 #include "run/Session.h"
 #include "trace/CostModel.h"
@@ -10,9 +11,12 @@
 
 #include <QCommandLineParser>
 #include <QCoreApplication>
+#include <QFile>
+#include <QFileInfo>
 #include <QJsonArray>
 #include <QJsonDocument>
 #include <QJsonObject>
+#include <QSaveFile>
 #include <QTextStream>
 #include <exception>
 #include <optional>
@@ -59,6 +63,8 @@ QString usage()
     return tr("Usage:\n"
               "  vmm-workbench                         open the workbench window\n"
               "  vmm-workbench run FILE.asm [options]  run a guest snippet without a window\n"
+              "  vmm-workbench paravirtualize FILE.asm rewrite a snippet for the paravirtual "
+              "technique\n"
               "  vmm-workbench bench [--json]          measure the engine on this machine\n"
               "  vmm-workbench techniques [--json]     list techniques and cost presets\n"
               "Run 'vmm-workbench COMMAND --help' for a command's options.\n"
@@ -93,10 +99,10 @@ int runSnippet(const QStringList &arguments)
     parser.addPositionalArgument(QStringLiteral("run"), tr("the command"));
     parser.addPositionalArgument(QStringLiteral("FILE.asm"), tr("the NASM x86-64 snippet"));
     const QString defaults = tr("default: %1");
-    parser.addOption(
-        {QStringLiteral("technique"),
-         tr("native or trap-and-emulate (%1)").arg(defaults.arg(QStringLiteral("native"))),
-         QStringLiteral("NAME"), QStringLiteral("native")});
+    parser.addOption({QStringLiteral("technique"),
+                      tr("native, trap-and-emulate, paravirtual, ... (see techniques; %1)")
+                          .arg(defaults.arg(QStringLiteral("native"))),
+                      QStringLiteral("NAME"), QStringLiteral("native")});
     parser.addOption({QStringLiteral("timer-period"),
                       tr("guest instructions between timer interrupts, 0 = off (%1); the guest "
                          "can also program the timer itself")
@@ -158,6 +164,132 @@ int runSnippet(const QStringList &arguments)
         printJson(reportJson(session));
     else
         out() << reportText(session);
+    return kOk;
+}
+
+// Reads a snippet as `run` does; reports a file that cannot be read, naming it.
+std::optional<QString> readSnippet(const QString &path)
+{
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        err() << tr("error: cannot read %1: %2").arg(path, file.errorString()) << "\n";
+        return std::nullopt;
+    }
+    return QString::fromUtf8(file.readAll());
+}
+
+QJsonObject paravirtualizeJson(const QString &file, const ParavirtualizeResult &result,
+                               const QString &diff)
+{
+    QJsonArray changes;
+    for (const RewriteChange &change : result.changes) {
+        changes.append(QJsonObject{
+            {QStringLiteral("line"), change.line},
+            {QStringLiteral("original"), change.original},
+            {QStringLiteral("replaced"), QJsonArray::fromStringList(change.replaced)},
+            {QStringLiteral("explanation"), change.explanation},
+        });
+    }
+    QJsonArray refusals;
+    for (const RewriteRefusal &refusal : result.refusals) {
+        refusals.append(QJsonObject{{QStringLiteral("line"), refusal.line},
+                                    {QStringLiteral("text"), refusal.text},
+                                    {QStringLiteral("reason"), refusal.why}});
+    }
+    return {{QStringLiteral("file"), file},
+            {QStringLiteral("ok"), result.ok()},
+            {QStringLiteral("source"), result.ok() ? QJsonValue(result.source) : QJsonValue()},
+            {QStringLiteral("diff"), result.ok() ? QJsonValue(diff) : QJsonValue()},
+            {QStringLiteral("changes"), changes},
+            {QStringLiteral("refusals"), refusals}};
+}
+
+// paravirtualize FILE.asm: the paravirtual form of a native snippet (xen.inc's macros instead
+// of sensitive instructions) and the unified diff from the original.
+int paravirtualizeSnippet(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("Rewrites a native snippet into its paravirtual form, as Xen asked of Linux: prints "
+           "the new source, then a unified diff against the original. Lines it cannot rewrite "
+           "are reported as FILE:LINE: error: REASON, and nothing else is printed."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("paravirtualize"), tr("the command"));
+    parser.addPositionalArgument(QStringLiteral("FILE.asm"), tr("the NASM x86-64 snippet"));
+    parser.addOption({QStringLiteral("output"),
+                      tr("write the paravirtual source to this file instead of printing it"),
+                      QStringLiteral("OUT.asm")});
+    parser.addOption({QStringLiteral("diff-only"), tr("print only the unified diff")});
+    parser.addOption({QStringLiteral("json"), tr("print one JSON object")});
+    if (!parser.parse(arguments)) {
+        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
+        return kBadInput;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        out() << parser.helpText();
+        return kOk;
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 2) {
+        err() << tr("error: paravirtualize needs exactly one snippet file") << "\n" << usage();
+        return kBadInput;
+    }
+    const QString path = positional.at(1);
+    const auto source = readSnippet(path);
+    if (!source)
+        return kBadInput;
+    // A snippet that does not assemble is reported as run reports it, before any rewriting.
+    const Assembler assembler;
+    const QString name = QFileInfo(path).fileName();
+    if (const AssemblerResult original = assembler.assemble(*source, path); !original.ok()) {
+        for (const AssemblerDiagnostic &diagnostic : original.errors)
+            err() << diagnostic.toString() << "\n";
+        return kBadInput;
+    }
+
+    const ParavirtualizeResult result = paravirtualize(*source);
+    const QString output = parser.value(QStringLiteral("output"));
+    const QString afterName =
+        output.isEmpty() ? QFileInfo(path).completeBaseName() + QStringLiteral(".pv.asm") : output;
+    const QString diff =
+        result.ok() ? unifiedDiff(*source, result.source, path, afterName) : QString();
+    for (const RewriteRefusal &refusal : result.refusals) {
+        err() << tr("%1:%2: error: cannot paravirtualize \"%3\": %4")
+                     .arg(path)
+                     .arg(refusal.line)
+                     .arg(refusal.text.trimmed(), refusal.why)
+              << "\n";
+    }
+    if (!result.ok()) {
+        if (parser.isSet(QStringLiteral("json")))
+            printJson(paravirtualizeJson(path, result, diff));
+        return kBadInput;
+    }
+    // The rewrite must assemble; if it does not, that is the rewriter's fault.
+    if (const AssemblerResult rewritten = assembler.assemble(result.source, afterName);
+        !rewritten.ok()) {
+        for (const AssemblerDiagnostic &diagnostic : rewritten.errors)
+            err() << diagnostic.toString() << "\n";
+        err() << tr("internal error: the paravirtual form of %1 does not assemble").arg(name)
+              << "\n";
+        return kInternalError;
+    }
+    if (!output.isEmpty()) {
+        QSaveFile file(output);
+        if (!file.open(QIODevice::WriteOnly) || file.write(result.source.toUtf8()) < 0 ||
+            !file.commit()) {
+            err() << tr("error: cannot write %1: %2").arg(output, file.errorString()) << "\n";
+            return kBadInput;
+        }
+    }
+    if (parser.isSet(QStringLiteral("json"))) {
+        printJson(paravirtualizeJson(path, result, diff));
+        return kOk;
+    }
+    if (output.isEmpty() && !parser.isSet(QStringLiteral("diff-only")))
+        out() << result.source << (result.source.endsWith(QLatin1Char('\n')) ? "" : "\n") << "\n";
+    out() << diff;
+    out().flush();
     return kOk;
 }
 
@@ -245,9 +377,10 @@ bool isCommand(const QStringList &arguments)
     if (arguments.size() < 2)
         return false;
     static const QStringList commands{
-        QStringLiteral("run"),       QStringLiteral("bench"),  QStringLiteral("techniques"),
-        QStringLiteral("help"),      QStringLiteral("--help"), QStringLiteral("-h"),
-        QStringLiteral("--version"),
+        QStringLiteral("run"),        QStringLiteral("bench"),
+        QStringLiteral("techniques"), QStringLiteral("paravirtualize"),
+        QStringLiteral("help"),       QStringLiteral("--help"),
+        QStringLiteral("-h"),         QStringLiteral("--version"),
     };
     return commands.contains(arguments.at(1));
 }
@@ -265,6 +398,8 @@ int runCommand(const QStringList &arguments)
     try {
         if (command == QLatin1String("run"))
             return runSnippet(arguments);
+        if (command == QLatin1String("paravirtualize"))
+            return paravirtualizeSnippet(arguments);
         if (command == QLatin1String("bench"))
             return runBenchmarks(arguments);
         if (command == QLatin1String("techniques"))

@@ -3,13 +3,16 @@
 #include "controller/WorkbenchController.h"
 #include "editor/CodeEditor.h"
 #include "editor/EditorPane.h"
+#include "editor/ParavirtualizeDialog.h"
 #include "machine/DisassemblyPane.h"
 #include "machine/FlagsPane.h"
 #include "machine/RegistersPane.h"
 #include "monitor/ConsolePane.h"
 #include "monitor/EventLogPane.h"
 #include "monitor/StackPane.h"
+#include "monitor/TranslationCachePane.h"
 #include "monitor/VirtualCpuPane.h"
+#include "pv/Paravirtualizer.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -35,6 +38,7 @@ namespace {
 constexpr auto kDemoResource = ":/vmwb/exercises/demos/popf-if.asm";
 constexpr auto kDemoName = "popf-if.asm";
 constexpr auto kDefaultTechnique = "trap-and-emulate";
+constexpr auto kParavirtualTechnique = "paravirtual";
 constexpr int kLayoutVersion = 1;
 
 // The speeds the toolbar offers, in guest instructions per second (0: as fast as it goes).
@@ -100,11 +104,18 @@ void MainWindow::createPanes()
     m_eventLog = new EventLogPane(*m_controller, this);
     m_console = new ConsolePane(*m_controller, this);
     m_stack = new StackPane(*m_controller, this);
+    m_translationCache = new TranslationCachePane(*m_controller, this);
 
     connect(m_editor, &EditorPane::titleChanged, this, &MainWindow::updateTitle);
     connect(m_editor, &EditorPane::recentFilesChanged, this, &MainWindow::updateRecentFiles);
     connect(m_disassembly, &DisassemblyPane::lineActivated, this, &MainWindow::showLine);
     connect(m_eventLog, &EventLogPane::lineActivated, this, &MainWindow::showLine);
+    connect(m_translationCache, &TranslationCachePane::addressActivated, this,
+            [this](quint64 address) {
+                m_disassembly->raise();
+                m_disassembly->showAddress(address);
+            });
+    connect(m_translationCache, &TranslationCachePane::lineActivated, this, &MainWindow::showLine);
 }
 
 void MainWindow::arrangeDefaultLayout()
@@ -123,6 +134,7 @@ void MainWindow::arrangeDefaultLayout()
     addDockWidget(Qt::BottomDockWidgetArea, m_console);
     tabifyDockWidget(m_eventLog, m_console);
     tabifyDockWidget(m_console, m_stack);
+    tabifyDockWidget(m_stack, m_translationCache);
     m_eventLog->raise();
     resizeDocks({m_editor, m_disassembly, m_flags}, {470, 380, 430}, Qt::Horizontal);
     resizeDocks({m_flags, m_virtualCpu}, {330, 260}, Qt::Vertical);
@@ -168,6 +180,14 @@ void MainWindow::createActions()
     m_resetAction->setShortcut(QKeySequence(Qt::CTRL | Qt::Key_R));
     m_resetAction->setToolTip(tr("Start the program again from its first instruction (Ctrl+R)"));
     connect(m_resetAction, &QAction::triggered, m_controller, &WorkbenchController::reset);
+
+    m_paravirtualizeAction = new QAction(tr("&Paravirtualize..."), this);
+    m_paravirtualizeAction->setObjectName(QStringLiteral("paravirtualizeAction"));
+    m_paravirtualizeAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_P));
+    m_paravirtualizeAction->setToolTip(
+        tr("Show the snippet beside its paravirtual form, in which every sensitive instruction "
+           "asks the hypervisor: what Xen asked of Linux (Ctrl+Shift+P)"));
+    connect(m_paravirtualizeAction, &QAction::triggered, this, &MainWindow::showParavirtualize);
 }
 
 void MainWindow::createToolBar()
@@ -300,7 +320,8 @@ void MainWindow::createMenus()
          {static_cast<QDockWidget *>(m_editor), static_cast<QDockWidget *>(m_disassembly),
           static_cast<QDockWidget *>(m_registers), static_cast<QDockWidget *>(m_flags),
           static_cast<QDockWidget *>(m_virtualCpu), static_cast<QDockWidget *>(m_eventLog),
-          static_cast<QDockWidget *>(m_console), static_cast<QDockWidget *>(m_stack)})
+          static_cast<QDockWidget *>(m_console), static_cast<QDockWidget *>(m_stack),
+          static_cast<QDockWidget *>(m_translationCache)})
         m_viewMenu->addAction(dock->toggleViewAction());
     m_viewMenu->addSeparator();
     QMenu *theme = m_viewMenu->addMenu(tr("&Theme"));
@@ -324,6 +345,9 @@ void MainWindow::createMenus()
     QAction *resetLayout = m_viewMenu->addAction(
         tr("&Reset Layout"), this, [this] { restoreState(m_defaultLayout, kLayoutVersion); });
     resetLayout->setObjectName(QStringLiteral("resetLayoutAction"));
+
+    QMenu *tools = menuBar()->addMenu(tr("&Tools"));
+    tools->addAction(m_paravirtualizeAction);
 
     QMenu *help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("&About VMM Workbench"), this, &MainWindow::showAbout);
@@ -367,6 +391,38 @@ bool MainWindow::selectTechnique(const QString &id)
     m_technique->setCurrentIndex(index);
     m_controller->setTechnique(id);
     return true;
+}
+
+void MainWindow::showParavirtualize()
+{
+    const QString source = m_editor->editor()->toPlainText();
+    const ParavirtualizeResult result = paravirtualize(source);
+    if (m_paravirtualize == nullptr) {
+        m_paravirtualize = new ParavirtualizeDialog(this);
+        connect(m_paravirtualize, &ParavirtualizeDialog::openAsNewDocument, this,
+                &MainWindow::openParavirtualSource);
+        // Large enough for two columns of source on a projector.
+        m_paravirtualize->resize(size() * 0.9);
+    }
+    m_paravirtualize->setResult(source, m_editor->displayName(), result);
+    m_paravirtualize->show();
+    m_paravirtualize->raise();
+    m_paravirtualize->activateWindow();
+}
+
+void MainWindow::openParavirtualSource(const QString &source, const QString &displayName)
+{
+    if (!m_editor->maybeSave())
+        return;
+    m_editor->openUnsaved(source, displayName);
+    if (m_paravirtualize != nullptr)
+        m_paravirtualize->hide();
+    m_editor->raise();
+    if (selectTechnique(QString::fromLatin1(kParavirtualTechnique)))
+        statusBar()->showMessage(
+            tr("The paravirtual snippet is in the editor, unsaved, running under %1")
+                .arg(m_technique->currentText()),
+            8000);
 }
 
 void MainWindow::showLine(int line)

@@ -16,8 +16,10 @@ class DisassemblyPane;
 class EditorPane;
 class EventLogPane;
 class FlagsPane;
+class ParavirtualizeDialog;
 class RegistersPane;
 class StackPane;
+class TranslationCachePane;
 class VirtualCpuPane;
 class WorkbenchController;
 } // namespace vmwb
@@ -47,6 +49,9 @@ public:
     // Loads the built-in POPF demo (the window's default).
     bool openDemo();
     bool openFile(const QString &path);
+    // Tools > Paravirtualize: the editor's snippet beside its paravirtual form.
+    void showParavirtualize();
+    ParavirtualizeDialog *paravirtualizeDialog() const { return m_paravirtualize; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -67,6 +72,7 @@ private:
     void updateStatus();
     void updateRecentFiles();
     void showLine(int line);
+    void openParavirtualSource(const QString &source, const QString &displayName);
     void showAbout();
 
     WorkbenchController *m_controller = nullptr;
@@ -78,12 +84,15 @@ private:
     EventLogPane *m_eventLog = nullptr;
     ConsolePane *m_console = nullptr;
     StackPane *m_stack = nullptr;
+    TranslationCachePane *m_translationCache = nullptr;
+    ParavirtualizeDialog *m_paravirtualize = nullptr;
 
     QAction *m_runAction = nullptr;
     QAction *m_pauseAction = nullptr;
     QAction *m_stepAction = nullptr;
     QAction *m_runToCursorAction = nullptr;
     QAction *m_resetAction = nullptr;
+    QAction *m_paravirtualizeAction = nullptr;
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     QComboBox *m_technique = nullptr;

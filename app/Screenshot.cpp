@@ -3,9 +3,11 @@
 #include "CommandLine.h"
 #include "MainWindow.h"
 #include "controller/WorkbenchController.h"
+#include "editor/ParavirtualizeDialog.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDockWidget>
 #include <QEventLoop>
 #include <QFile>
 #include <QFileInfo>
@@ -43,6 +45,11 @@ int takeScreenshot(const QStringList &arguments)
                       QStringLiteral("LINE"), QStringLiteral("0")});
     parser.addOption({QStringLiteral("runs"), QStringLiteral("times to press Run"),
                       QStringLiteral("N"), QStringLiteral("0")});
+    parser.addOption({QStringLiteral("show-pane"),
+                      QStringLiteral("bring this pane (its object name) to the front"),
+                      QStringLiteral("NAME")});
+    parser.addOption({QStringLiteral("show-paravirtualize"),
+                      QStringLiteral("render the Paravirtualize window instead of the main one")});
     if (!parser.parse(arguments)) {
         err << "error: " << parser.errorText() << "\n";
         return kBadInput;
@@ -82,6 +89,8 @@ int takeScreenshot(const QStringList &arguments)
             return kBadInput;
         }
     }
+
+    const QString paneName = parser.value(QStringLiteral("show-pane"));
 
     applyTheme(themeFromKey(parser.value(QStringLiteral("theme"))));
     MainWindow window(MainWindow::Settings::Ignore);
@@ -139,9 +148,24 @@ int takeScreenshot(const QStringList &arguments)
         controller.step();
         controller.waitForIdle();
     }
+    if (!paneName.isEmpty()) {
+        auto *pane = window.findChild<QDockWidget *>(paneName);
+        if (pane == nullptr) {
+            err << "error: --show-pane: no pane named '" << paneName << "'\n";
+            return kBadInput;
+        }
+        pane->show();
+        pane->raise();
+    }
+    QWidget *shown = &window;
+    if (parser.isSet(QStringLiteral("show-paravirtualize"))) {
+        window.showParavirtualize();
+        shown = window.paravirtualizeDialog();
+        shown->resize(window.size());
+    }
     QApplication::processEvents();
     const QString path = parser.value(QStringLiteral("screenshot"));
-    if (!window.grab().save(path, "PNG")) {
+    if (!shown->grab().save(path, "PNG")) {
         err << "error: cannot write " << path << "\n";
         return kBadInput;
     }

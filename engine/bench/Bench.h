@@ -29,9 +29,25 @@ struct BenchLoop
     std::vector<std::pair<QString, double>> techniqueSeconds;
 };
 
+// One way into the monitor and back, timed as a loop of it against the same loop with the
+// instruction(s) replaced by nops.
+struct RoundTrip
+{
+    QString technique;
+    QString what;            // e.g. "cli callout"
+    std::uint64_t count = 0; // monitor entries per loop
+    double loopSeconds = 0;
+    double nopLoopSeconds = 0;
+    double loggedSeconds = 0; // with every event stored and formatted
+
+    double ns() const;
+    double loggedNs() const;
+};
+
 struct BenchResult
 {
     std::vector<BenchLoop> loops;
+    std::vector<RoundTrip> roundTrips; // callouts, hypercalls (trap-and-emulate's below)
     std::uint64_t traps = 0;
     double trapLoopSeconds = 0;   // a loop of privileged instructions under trap-and-emulate
     double nopLoopSeconds = 0;    // the same loop with the instruction replaced by nop

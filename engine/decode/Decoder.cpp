@@ -492,6 +492,17 @@ std::optional<Instruction> Decoder::decode(std::span<const std::uint8_t> bytes,
         instruction.isBranch || std::find(kStopMnemonics.begin(), kStopMnemonics.end(),
                                           instruction.mnemonic) != kStopMnemonics.end();
     instruction.sensitivity = sensitivityRule(instruction.mnemonic).sensitivity;
+    const ZydisInstructionCategory category = zydis.meta.category;
+    instruction.fallsThrough = !instruction.endsBlock || category == ZYDIS_CATEGORY_COND_BR ||
+                               category == ZYDIS_CATEGORY_CALL ||
+                               category == ZYDIS_CATEGORY_INTERRUPT ||
+                               category == ZYDIS_CATEGORY_SYSCALL;
+    if (zydis.meta.branch_type != ZYDIS_BRANCH_TYPE_NONE && zydis.operand_count_visible > 0 &&
+        zydisOperands[0].type == ZYDIS_OPERAND_TYPE_IMMEDIATE && zydisOperands[0].imm.is_relative) {
+        ZyanU64 target = 0;
+        if (ZYAN_SUCCESS(ZydisCalcAbsoluteAddress(&zydis, &zydisOperands[0], address, &target)))
+            instruction.branchTarget = target;
+    }
 
     if (detail == Detail::Full)
         m_impl->format(zydis, zydisOperands.data(), instruction);

@@ -7,6 +7,7 @@
 #include <QString>
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 namespace vmwb {
@@ -239,6 +240,11 @@ struct Instruction
     bool isBranch = false;  // changes RIP other than by falling through (jcc, jmp, call, ret,
                             // loop, int, iret, syscall, sysret, ...)
     bool endsBlock = false; // isBranch, or hlt / ud: the CPU does not fall through
+    // Whether execution may continue at nextAddress(): true for everything but unconditional
+    // jumps, returns, hlt and ud (calls and software interrupts come back).
+    bool fallsThrough = true;
+    // The target of a direct (relative) jump, call or conditional branch.
+    std::optional<std::uint64_t> branchTarget;
 
     Sensitivity sensitivity = Sensitivity::Innocuous;
 

@@ -174,6 +174,8 @@ ExecuteResult Machine::execute(std::uint64_t deadline)
             return finish(StopReason::Deadline);
         if (m_externalStop.load())
             return finish(StopReason::External);
+        for (auto work = std::exchange(m_deferredWork, {}); auto &job : work)
+            job();
         applyPendingHooks();
         m_stop = InternalStop::None;
         m_deferredRip.reset();
@@ -198,6 +200,14 @@ ExecuteResult Machine::execute(std::uint64_t deadline)
         if (m_current)
             closeBlockAt(m_cpu->rip());
         settleCallbacks();
+
+        if (const auto page = std::exchange(m_guardedFetch, std::nullopt);
+            page && error == CpuError::FetchProtected) {
+            m_client.onGuardedFetch(*page);
+            if (fetchGuarded(*page))
+                return finish(StopReason::CpuError, error);
+            continue; // from where the fetch stopped, with the page executable now
+        }
 
         // Exceptions the CPU reported by stopping rather than through the interrupt hook.
         if (const auto raised = exceptionAfterStop()) {
@@ -426,7 +436,8 @@ void Machine::onBlock(std::uint64_t address, std::uint32_t size)
     // The common case first: a loop running its block again, far from the deadline.
     Block *block = m_lastBlock;
     if (block && block == m_current && block->start == address && block->size == size &&
-        block->trusted() && !m_externalStop.load(std::memory_order_relaxed)) {
+        block->trusted() && !m_externalStop.load(std::memory_order_relaxed) &&
+        m_deferredWork.empty()) {
         const std::uint64_t retired = m_retired + block->count() - m_currentCounted;
         if (retired + block->count() <= m_deadline) {
             m_retired = retired;
@@ -454,6 +465,10 @@ void Machine::onBlockSlow(std::uint64_t address, std::uint32_t size)
     };
     if (m_externalStop.load(std::memory_order_relaxed)) {
         stopBeforeBlock(InternalStop::External);
+        return;
+    }
+    if (!m_deferredWork.empty()) {
+        stopBeforeBlock(InternalStop::Restart);
         return;
     }
     Block *block = m_lastBlock;
@@ -552,18 +567,19 @@ void Machine::onWriteToProtectedPage(std::uint64_t address)
 {
     // Unicorn looks its regions up by the linear address here; guest memory is identity-mapped.
     const std::uint64_t page = address & ~(paging::kPageSize4K - 1);
+    auto it = m_codePages.find(page);
+    if (it != m_codePages.end())
+        it->second.protectedNow = false;
     try {
-        m_cpu->protect(page, true);
+        applyPermissions(page); // writable again; execute only if the page is not guarded
     } catch (const std::exception &e) {
         m_callbackError = e.what();
         requestInternalStop(InternalStop::Client);
         return;
     }
-    auto it = m_codePages.find(page);
     if (it == m_codePages.end())
         return;
     CodePage &state = it->second;
-    state.protectedNow = false;
     ++state.generation;
     // Written twice: code and data share the page; comparing its blocks is cheaper than a
     // fault on every write.
@@ -571,6 +587,91 @@ void Machine::onWriteToProtectedPage(std::uint64_t address)
     if (!state.hot && !state.queued) {
         state.queued = true;
         m_pagesToProtect.push_back(page);
+    }
+}
+
+void Machine::applyPermissions(std::uint64_t page)
+{
+    auto it = m_codePages.find(page);
+    const bool writable = it == m_codePages.end() || !it->second.protectedNow;
+    m_cpu->setPermissions(page, page + paging::kPageSize4K, writable, !fetchGuarded(page));
+}
+
+void Machine::guardFetches(std::uint64_t begin, std::uint64_t end)
+{
+    begin &= ~(paging::kPageSize4K - 1);
+    end = std::min<std::uint64_t>(end, m_memory.guestSize());
+    if (begin >= end)
+        return;
+    if (m_fetchGuard.empty())
+        m_fetchGuard.resize(m_memory.guestSize() / paging::kPageSize4K);
+    for (std::uint64_t page = begin; page < end; page += paging::kPageSize4K)
+        m_fetchGuard[page / paging::kPageSize4K] = true;
+    if (m_inRun) {
+        for (std::uint64_t page = begin; page < end; page += paging::kPageSize4K)
+            m_pendingGuards.push_back(page);
+        atNextBlock([] {}); // applyPendingHooks() guards them before the next block
+        return;
+    }
+    // One call for the range, then the pages whose code the machine write-protects.
+    m_cpu->setPermissions(begin, (end + paging::kPageSize4K - 1) & ~(paging::kPageSize4K - 1), true,
+                          false);
+    for (const auto &[page, state] : m_codePages) {
+        if (state.protectedNow && page >= begin && page < end)
+            applyPermissions(page);
+    }
+}
+
+void Machine::releaseFetchGuard(std::uint64_t page)
+{
+    page &= ~(paging::kPageSize4K - 1);
+    if (!fetchGuarded(page))
+        return;
+    m_fetchGuard[page / paging::kPageSize4K] = false;
+    applyPermissions(page);
+}
+
+bool Machine::fetchGuarded(std::uint64_t page) const
+{
+    const std::uint64_t index = page / paging::kPageSize4K;
+    return index < m_fetchGuard.size() && m_fetchGuard[index];
+}
+
+bool Machine::onFetchFromGuardedPage(std::uint64_t address)
+{
+    const std::uint64_t page = address & ~(paging::kPageSize4K - 1);
+    if (fetchGuarded(page))
+        m_guardedFetch = page;
+    return false; // Unicorn stops with UC_ERR_FETCH_PROT; execute() calls the client
+}
+
+void Machine::atNextBlock(std::function<void()> work)
+{
+    if (!m_inRun) {
+        work();
+        return;
+    }
+    m_deferredWork.push_back(std::move(work));
+}
+
+void Machine::watchAccesses(std::uint64_t page)
+{
+    page &= ~(paging::kPageSize4K - 1);
+    m_cpu->watchAccesses(page, page + paging::kPageSize4K);
+}
+
+void Machine::unwatchAccesses(std::uint64_t page)
+{
+    m_cpu->unwatchAccesses(page & ~(paging::kPageSize4K - 1));
+}
+
+void Machine::onWatchedAccess(MemoryAccess access, std::uint64_t address, std::size_t size)
+{
+    try {
+        m_client.onWatchedAccess(access, address, size);
+    } catch (const std::exception &e) {
+        m_callbackError = e.what();
+        requestInternalStop(InternalStop::Client);
     }
 }
 
@@ -866,6 +967,11 @@ void Machine::setBreakpoints(const std::vector<std::uint64_t> &addresses)
 
 void Machine::applyPendingHooks()
 {
+    for (std::uint64_t page : m_pendingGuards) {
+        if (fetchGuarded(page))
+            applyPermissions(page);
+    }
+    m_pendingGuards.clear();
     for (std::uint64_t address : m_pendingWatches)
         m_cpu->addCodeHook(address);
     m_pendingWatches.clear();
@@ -874,8 +980,8 @@ void Machine::applyPendingHooks()
         state.queued = false;
         if (state.hot || state.protectedNow)
             continue;
-        m_cpu->protect(page, false);
         state.protectedNow = true;
+        applyPermissions(page);
     }
     m_pagesToProtect.clear();
     if (const auto target = m_pendingDeadlineStop) {

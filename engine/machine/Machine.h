@@ -23,6 +23,7 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <span>
@@ -62,6 +63,18 @@ public:
     virtual WatchAction onWatched(const Instruction &instruction) = 0;
     // A fault or software interrupt. The client must call continueAt() or stopAt().
     virtual void onException(const CpuException &exception) = 0;
+    // The guest fetched code from a page guarded with Machine::guardFetches() (a binary
+    // translator's "trap on first fetch"). The client may rewrite the page's code with
+    // Machine::writeCode() and calls Machine::releaseFetchGuard() on the page to let the guest
+    // go on; if it does not, the run ends with a CpuError.
+    virtual void onGuardedFetch(std::uint64_t page) { (void)page; }
+    // The guest is about to read or write inside a page given to Machine::watchAccesses().
+    virtual void onWatchedAccess(MemoryAccess access, std::uint64_t address, std::size_t size)
+    {
+        (void)access;
+        (void)address;
+        (void)size;
+    }
 };
 
 enum class StopReason : std::uint8_t
@@ -165,6 +178,22 @@ public:
     const Instruction *instructionAt(std::uint64_t linear) const;
     // Forgets decoded blocks (after the guest changed its page tables).
     void forgetDecodedCode();
+
+    // Binary translation's instruments. Pages are those of guest memory (identity-mapped).
+    // Guarded pages lose execute permission: the first fetch from one stops the CPU (changing
+    // permissions inside Unicorn's fetch hook corrupts its code fetch) and, between runs,
+    // reaches MachineClient::onGuardedFetch(); the run then goes on where it stopped. Called
+    // during a run (from a memory hook), guarding takes effect before the next block.
+    void guardFetches(std::uint64_t begin, std::uint64_t end);
+    void releaseFetchGuard(std::uint64_t page);
+    bool fetchGuarded(std::uint64_t page) const;
+    // Runs `work` before the next translation block, outside Unicorn (at once between runs).
+    // For memory hooks: stopping the CPU inside one makes Unicorn 2.0.1 run the instruction
+    // again after its store has landed.
+    void atNextBlock(std::function<void()> work);
+    // Reports the guest's reads and writes in the page to MachineClient::onWatchedAccess().
+    void watchAccesses(std::uint64_t page);
+    void unwatchAccesses(std::uint64_t page);
     // The access that ended the last execute() with a CpuError, if that was the cause.
     const std::optional<UnmappedAccess> &lastUnmappedAccess() const { return m_unmapped; }
 
@@ -190,6 +219,9 @@ private:
     void onInvalidInstruction() override;
     void onUnmappedAccess(MemoryAccess access, std::uint64_t address) override;
     void onWriteToProtectedPage(std::uint64_t address) override;
+    bool onFetchFromGuardedPage(std::uint64_t address) override;
+    void onWatchedAccess(MemoryAccess access, std::uint64_t address, std::size_t size) override;
+    void applyPermissions(std::uint64_t page);
     void locateUnmappedAccess();
     bool trackCodePage(Block &block);
 
@@ -245,6 +277,10 @@ private:
         std::uint64_t generation = 0;
     };
     std::unordered_map<std::uint64_t, CodePage> m_codePages;
+    std::vector<bool> m_fetchGuard;              // per guest page: execute permission withheld
+    std::optional<std::uint64_t> m_guardedFetch; // the page whose fetch stopped the run
+    std::vector<std::function<void()>> m_deferredWork;
+    std::vector<std::uint64_t> m_pendingGuards; // pages to guard before the next run
     std::vector<std::uint64_t> m_pagesToProtect;
     std::unordered_map<std::uint64_t, std::unique_ptr<Block>> m_blocks;
 

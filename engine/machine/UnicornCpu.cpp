@@ -105,7 +105,9 @@ struct UnicornCpu::Hooks
     uc_hook invalid = 0;
     uc_hook unmapped = 0;
     uc_hook writeProtected = 0;
+    uc_hook fetchProtected = 0;
     std::unordered_map<std::uint64_t, uc_hook> code;
+    std::unordered_map<std::uint64_t, uc_hook> accesses;
 
     static void onBlock(uc_engine *, std::uint64_t address, std::uint32_t size, void *self)
     {
@@ -141,6 +143,21 @@ struct UnicornCpu::Hooks
         static_cast<Hooks *>(self)->listener->onWriteToProtectedPage(address);
         return true; // the page is writable again: the store goes ahead
     }
+    static bool onFetchProtected(uc_engine *, uc_mem_type, std::uint64_t address, int, std::int64_t,
+                                 void *self)
+    {
+        return static_cast<Hooks *>(self)->listener->onFetchFromGuardedPage(address);
+    }
+    static void onAccess(uc_engine *, uc_mem_type type, std::uint64_t address, int size,
+                         std::int64_t, void *self)
+    {
+        auto *hooks = static_cast<Hooks *>(self);
+        if (hooks->listener) {
+            hooks->listener->onWatchedAccess(type == UC_MEM_WRITE ? MemoryAccess::Write
+                                                                  : MemoryAccess::Read,
+                                             address, static_cast<std::size_t>(size));
+        }
+    }
 };
 
 UnicornCpu::UnicornCpu() : m_hooks(std::make_unique<Hooks>())
@@ -173,6 +190,7 @@ void UnicornCpu::setListener(CpuListener *listener)
         check(uc_hook_del(m_uc, h.invalid), "uc_hook_del");
         check(uc_hook_del(m_uc, h.unmapped), "uc_hook_del");
         check(uc_hook_del(m_uc, h.writeProtected), "uc_hook_del");
+        check(uc_hook_del(m_uc, h.fetchProtected), "uc_hook_del");
         h.listener = nullptr;
     }
     if (!listener)
@@ -191,6 +209,10 @@ void UnicornCpu::setListener(CpuListener *listener)
           "uc_hook_add");
     auto writeProtectedCallback = reinterpret_cast<void *>(&Hooks::onWriteProtected);
     check(uc_hook_add(m_uc, &h.writeProtected, UC_HOOK_MEM_WRITE_PROT, writeProtectedCallback, &h,
+                      1, 0),
+          "uc_hook_add");
+    auto fetchProtectedCallback = reinterpret_cast<void *>(&Hooks::onFetchProtected);
+    check(uc_hook_add(m_uc, &h.fetchProtected, UC_HOOK_MEM_FETCH_PROT, fetchProtectedCallback, &h,
                       1, 0),
           "uc_hook_add");
 }
@@ -246,10 +268,37 @@ void UnicornCpu::removeCache(std::uint64_t begin, std::uint64_t end)
     check(uc_ctl_remove_cache(m_uc, begin, end), "uc_ctl_remove_cache");
 }
 
-void UnicornCpu::protect(std::uint64_t page, bool writable)
+void UnicornCpu::setPermissions(std::uint64_t begin, std::uint64_t end, bool write, bool execute)
 {
-    const std::uint32_t perms = writable ? UC_PROT_ALL : (UC_PROT_READ | UC_PROT_EXEC);
-    check(uc_mem_protect(m_uc, page, 4096, perms), "uc_mem_protect");
+    std::uint32_t perms = UC_PROT_READ;
+    if (write)
+        perms |= UC_PROT_WRITE;
+    if (execute)
+        perms |= UC_PROT_EXEC;
+    check(uc_mem_protect(m_uc, begin, end - begin, perms), "uc_mem_protect");
+}
+
+void UnicornCpu::watchAccesses(std::uint64_t begin, std::uint64_t end)
+{
+    if (m_hooks->accesses.contains(begin))
+        return;
+    uc_hook hook = 0;
+    auto callback = reinterpret_cast<void *>(&Hooks::onAccess);
+    check(uc_hook_add(m_uc, &hook, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, callback, m_hooks.get(),
+                      begin, end - 1),
+          "uc_hook_add");
+    m_hooks->accesses.emplace(begin, hook);
+    // Memory hooks are compiled into translated code, like code hooks.
+    removeCache(begin, end);
+}
+
+void UnicornCpu::unwatchAccesses(std::uint64_t begin)
+{
+    auto it = m_hooks->accesses.find(begin);
+    if (it == m_hooks->accesses.end())
+        return;
+    check(uc_hook_del(m_uc, it->second), "uc_hook_del");
+    m_hooks->accesses.erase(it);
 }
 
 std::uint64_t UnicornCpu::read(Register reg) const

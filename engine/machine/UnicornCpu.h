@@ -70,10 +70,24 @@ public:
     // blocks, or a non-canonical address (Unicorn 2.0.1 raises no #GP for those). Emulation
     // stops afterwards with an error; RIP is then only the start of the running block.
     virtual void onUnmappedAccess(MemoryAccess access, std::uint64_t address) = 0;
-    // A write to a page protected with protect(): the write happens after this call, so the
-    // listener must make the page writable again here (protect() on exactly that page is safe
-    // inside the callback).
+    // A write to a page without write permission: the write happens after this call, so the
+    // listener must make the page writable again here (setPermissions() on exactly that page is
+    // safe inside the callback).
     virtual void onWriteToProtectedPage(std::uint64_t address) = 0;
+    // The CPU fetched code from a page without execute permission (UC_HOOK_MEM_FETCH_PROT).
+    // Returning true means the listener made the page executable: the fetch is retried.
+    virtual bool onFetchFromGuardedPage(std::uint64_t address)
+    {
+        (void)address;
+        return false;
+    }
+    // A read or a write inside a range given to watchAccesses(), before it happens.
+    virtual void onWatchedAccess(MemoryAccess access, std::uint64_t address, std::size_t size)
+    {
+        (void)access;
+        (void)address;
+        (void)size;
+    }
 };
 
 class UnicornCpu
@@ -110,9 +124,15 @@ public:
     void stop();
     // Drops translated code overlapping [begin, end), e.g. after writing guest code directly.
     void removeCache(std::uint64_t begin, std::uint64_t end);
-    // Makes one 4 KiB page of physical memory read-only (writes reach the listener) or
-    // writable again. The first protection of a page splits Unicorn's region (about 1 ms).
-    void protect(std::uint64_t page, bool writable);
+    // Sets the permissions of [begin, end) (page-aligned, physical) as a whole; reading is
+    // always allowed. A write to a page without write permission reaches the listener
+    // (onWriteToProtectedPage), a fetch from one without execute permission too
+    // (onFetchFromGuardedPage). The first change of a page splits Unicorn's region (about 1 ms).
+    void setPermissions(std::uint64_t begin, std::uint64_t end, bool write, bool execute);
+    // Reports every read and write in [begin, end) to the listener (one range per page start;
+    // watching a page twice is harmless). Unwatching removes the hook.
+    void watchAccesses(std::uint64_t begin, std::uint64_t end);
+    void unwatchAccesses(std::uint64_t begin);
 
     std::uint64_t read(Register reg) const;
     void write(Register reg, std::uint64_t value);

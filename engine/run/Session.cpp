@@ -300,6 +300,7 @@ void Session::raiseDueTicks()
                 kTimerVector);
             continue;
         }
+        m_technique->interruptRaised(*m_monitor, kTimerVector);
         if (m_technique->guestInterruptFlag(*m_monitor) && !m_monitor->interruptsBlocked())
             continue; // delivered before the next instruction
         m_monitor->record(
@@ -334,6 +335,16 @@ WatchAction Session::onWatched(const Instruction &instruction)
 void Session::onException(const CpuException &exception)
 {
     m_technique->onException(*m_monitor, exception);
+}
+
+void Session::onGuardedFetch(std::uint64_t page)
+{
+    m_technique->onGuardedFetch(*m_monitor, page);
+}
+
+void Session::onWatchedAccess(MemoryAccess access, std::uint64_t address, std::size_t size)
+{
+    m_technique->onWatchedAccess(*m_monitor, access, address, size);
 }
 
 void Session::emulateNondeterministic(const Instruction &instruction)

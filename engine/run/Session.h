@@ -97,6 +97,8 @@ private:
     bool watches(const Instruction &instruction) override;
     WatchAction onWatched(const Instruction &instruction) override;
     void onException(const CpuException &exception) override;
+    void onGuardedFetch(std::uint64_t page) override;
+    void onWatchedAccess(MemoryAccess access, std::uint64_t address, std::size_t size) override;
 
     RunStatus runUntil(std::uint64_t limit);
     bool deliverPendingInterrupt();

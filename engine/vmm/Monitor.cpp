@@ -1,6 +1,7 @@
 #include "vmm/Monitor.h"
 
 #include "assembler/Assembler.h"
+#include "bt/TranslationCache.h"
 #include "core/Hex.h"
 #include "hw/Descriptors.h"
 #include "hw/Paging.h"
@@ -63,6 +64,10 @@ std::uint64_t Monitor::modelledCycles() const
 
 QString Monitor::instructionText(std::uint64_t rip) const
 {
+    if (m_translations) {
+        if (const Patch *patch = m_translations->patchAt(rip); patch && patch->address == rip)
+            return patch->originalText;
+    }
     const auto instruction = m_machine.decodeAt(rip, Decoder::Detail::Full);
     return instruction ? instruction->text : tr("(invalid instruction)");
 }

@@ -19,6 +19,7 @@
 namespace vmwb {
 
 struct AssembledProgram;
+class TranslationCache;
 
 enum class RunStatus : std::uint8_t
 {
@@ -94,7 +95,9 @@ public:
         }
         addEvent(kind, rip, cycles, cause(), vector);
     }
+    // The instruction at `rip` as the guest wrote it (a translator's patch shows its original).
     QString instructionText(std::uint64_t rip) const;
+    void setTranslationCache(const TranslationCache *cache) { m_translations = cache; }
     int lineAt(std::uint64_t rip) const;
 
     // The run's outcome, set by techniques and the session.
@@ -150,6 +153,7 @@ private:
     Trace &m_trace;
     const CostPreset &m_costs;
     const AssembledProgram *m_program;
+    const TranslationCache *m_translations = nullptr;
     std::uint64_t m_idle = 0;
     std::bitset<kEventKindCount> m_breakOn;
     bool m_eventBreak = false;

@@ -1,6 +1,8 @@
 #include "vmm/Technique.h"
 
+#include "vmm/BinaryTranslation.h"
 #include "vmm/Native.h"
+#include "vmm/Paravirtual.h"
 #include "vmm/TrapAndEmulate.h"
 
 namespace vmwb {
@@ -10,6 +12,9 @@ TechniqueRegistry TechniqueRegistry::builtIn()
     TechniqueRegistry registry;
     registry.add(Native::staticInfo(), [] { return std::make_unique<Native>(); });
     registry.add(TrapAndEmulate::staticInfo(), [] { return std::make_unique<TrapAndEmulate>(); });
+    registry.add(Paravirtual::staticInfo(), [] { return std::make_unique<Paravirtual>(); });
+    registry.add(BinaryTranslation::staticInfo(),
+                 [] { return std::make_unique<BinaryTranslation>(); });
     return registry;
 }
 

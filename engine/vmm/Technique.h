@@ -51,6 +51,29 @@ public:
     // left pending: nothing on bare hardware; a trap into the monitor when the guest is
     // deprivileged (the monitor keeps the real IF set and fields every interrupt).
     virtual std::uint64_t interruptArrivalCycles(const Monitor &monitor) const = 0;
+    // `vector` has just been raised (it is now pending). A technique that turns interrupts
+    // into something the guest can see before delivery (paravirtual event channels) does so
+    // here; the others need not care.
+    virtual void interruptRaised(Monitor &monitor, std::uint8_t vector)
+    {
+        (void)monitor;
+        (void)vector;
+    }
+    // The guest fetched from a page the technique guarded (Machine::guardFetches()).
+    virtual void onGuardedFetch(Monitor &monitor, std::uint64_t page)
+    {
+        (void)monitor;
+        (void)page;
+    }
+    // The guest reads or writes in a page the technique watches (Machine::watchAccesses()).
+    virtual void onWatchedAccess(Monitor &monitor, MemoryAccess access, std::uint64_t address,
+                                 std::size_t size)
+    {
+        (void)monitor;
+        (void)access;
+        (void)address;
+        (void)size;
+    }
     // What a binary translator has translated; nullptr for every other technique.
     virtual const TranslationCache *translationCache() const { return nullptr; }
 };

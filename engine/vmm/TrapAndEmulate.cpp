@@ -708,6 +708,11 @@ void TrapAndEmulate::onException(Monitor &monitor, const CpuException &exception
     emulateTrapped(monitor, *instruction);
 }
 
+bool TrapAndEmulate::emulatesPrivileged(Mnemonic mnemonic)
+{
+    return handlerFor(mnemonic) != nullptr;
+}
+
 TrapAndEmulate::Emulation TrapAndEmulate::emulate(Monitor &monitor, const Instruction &instruction)
 {
     const Handler *handler = handlerFor(instruction.mnemonic);

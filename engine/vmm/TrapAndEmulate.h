@@ -67,9 +67,10 @@ protected:
     // continue the guest.
     void emulateTrapped(Monitor &monitor, const Instruction &instruction,
                         Entry entry = Entry::Trap);
-    // Delivers an exception raised in the guest to the guest's own handler.
-    void reflect(Monitor &monitor, const CpuException &exception, std::uint32_t errorCode,
-                 bool hasErrorCode);
+    // Delivers an exception raised in the guest to the guest's own handler (through its IDT;
+    // a paravirtual monitor uses the guest's trap table instead).
+    virtual void reflect(Monitor &monitor, const CpuException &exception, std::uint32_t errorCode,
+                         bool hasErrorCode);
     // What a delivery through the guest's IDT pushes: the guest's beliefs.
     static FrameView guestFrame(const Monitor &monitor);
     // What the guest's handler sees after a delivery, and what the real CPU keeps.
@@ -77,6 +78,8 @@ protected:
     // Why a sensitive unprivileged instruction is a hole, in the lecture's words.
     static QString holeExplanation(Monitor &monitor, const Instruction &instruction);
     static bool isPortIo(Mnemonic mnemonic);
+    // Whether this monitor has an emulation for the privileged instruction.
+    static bool emulatesPrivileged(Mnemonic mnemonic);
 };
 
 } // namespace vmwb

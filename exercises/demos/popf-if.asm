@@ -50,6 +50,8 @@ start:
     mov [ticks_at_popf], rax
     mov ecx, SPIN               ; wait for more ticks
     call spin
+    mov rbx, [ticks]            ; ticks after popf, counted before printing
+    sub rbx, [ticks_at_popf]
 
     mov rsi, before_text
     call print
@@ -57,9 +59,7 @@ start:
     call print_number
     mov rsi, after_text
     call print
-    mov rax, [ticks]
-    sub rax, [ticks_at_popf]
-    mov rbx, rax
+    mov rax, rbx
     call print_number
     mov al, 10
     out CONSOLE_PORT, al

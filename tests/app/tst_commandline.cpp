@@ -49,6 +49,12 @@ private slots:
     void badInputExitsWithTwoAndNamesTheLine_data();
     void badInputExitsWithTwoAndNamesTheLine();
     void techniquesAreListed();
+    void paravirtualizePrintsSourceThenDiff();
+    void paravirtualizeDiffOnly();
+    void paravirtualizeJson();
+    void paravirtualizedOutputRunsUnderParavirtual();
+    void paravirtualizeBadInputNamesFileAndLine_data();
+    void paravirtualizeBadInputNamesFileAndLine();
 
 private:
     QTemporaryDir m_dir;
@@ -76,6 +82,9 @@ void TestCommandLine::runPrintsJson_data()
     QTest::addColumn<int>("holes");
     QTest::newRow("native") << QStringLiteral("native") << 12 << 0;
     QTest::newRow("trap-and-emulate") << QStringLiteral("trap-and-emulate") << 0 << 2;
+    // The unmodified demo under paravirtual: cli traps and is emulated; only the popf that
+    // should re-enable interrupts is a hole (the pushf before it pushes IF = 1, as meant).
+    QTest::newRow("paravirtual, unmodified") << QStringLiteral("paravirtual") << 0 << 1;
 }
 
 void TestCommandLine::runPrintsJson()
@@ -165,6 +174,109 @@ void TestCommandLine::techniquesAreListed()
     QVERIFY(ids.contains(QStringLiteral("native")));
     QVERIFY(ids.contains(QStringLiteral("trap-and-emulate")));
     QVERIFY(!list.value(QStringLiteral("cost_presets")).toArray().isEmpty());
+}
+
+void TestCommandLine::paravirtualizePrintsSourceThenDiff()
+{
+    const Result result = workbench({QStringLiteral("paravirtualize"), demo()});
+    QCOMPARE(result.exitCode, 0);
+    QVERIFY(result.err.isEmpty());
+    const qsizetype diffAt = result.out.indexOf("\n--- ");
+    QVERIFY(diffAt > 0);
+    const QByteArray source = result.out.left(diffAt);
+    const QByteArray diff = result.out.mid(diffAt + 1);
+    QVERIFY(source.contains("%include \"xen.inc\""));
+    QVERIFY(source.contains("XEN_POPF"));
+    QVERIFY(source.contains("XEN_EVENT_ENTRY"));
+    QVERIFY(!source.contains("\n    popf "));
+    QVERIFY(diff.startsWith("--- "));
+    QVERIFY(diff.contains("\n+++ popf-if.pv.asm\n"));
+    QVERIFY(diff.contains("\n@@ -"));
+    QVERIFY(diff.contains("\n-    popf "));
+    QVERIFY(diff.contains("\n+    XEN_POPF"));
+}
+
+void TestCommandLine::paravirtualizeDiffOnly()
+{
+    const Result result =
+        workbench({QStringLiteral("paravirtualize"), demo(), QStringLiteral("--diff-only")});
+    QCOMPARE(result.exitCode, 0);
+    QVERIFY(result.out.startsWith("--- "));
+    QVERIFY(result.out.contains("+    XEN_STI"));
+}
+
+void TestCommandLine::paravirtualizeJson()
+{
+    const Result result =
+        workbench({QStringLiteral("paravirtualize"), demo(), QStringLiteral("--json")});
+    QCOMPARE(result.exitCode, 0);
+    QJsonParseError error;
+    const QJsonObject object = QJsonDocument::fromJson(result.out, &error).object();
+    QVERIFY2(error.error == QJsonParseError::NoError, qPrintable(error.errorString()));
+    QCOMPARE(object.value(QStringLiteral("ok")).toBool(), true);
+    QVERIFY(object.value(QStringLiteral("source")).toString().contains(QStringLiteral("XEN_CLI")));
+    QVERIFY(object.value(QStringLiteral("diff")).toString().startsWith(QStringLiteral("--- ")));
+    const QJsonArray changes = object.value(QStringLiteral("changes")).toArray();
+    QVERIFY(changes.size() >= 8);
+    for (const QJsonValue &value : changes) {
+        const QJsonObject change = value.toObject();
+        QVERIFY(change.value(QStringLiteral("line")).toInt() > 0);
+        QVERIFY(!change.value(QStringLiteral("explanation")).toString().isEmpty());
+        QVERIFY(!change.value(QStringLiteral("replaced")).toArray().isEmpty());
+    }
+    QVERIFY(object.value(QStringLiteral("refusals")).toArray().isEmpty());
+}
+
+void TestCommandLine::paravirtualizedOutputRunsUnderParavirtual()
+{
+    const QString output = m_dir.filePath(QStringLiteral("popf-if.pv.asm"));
+    const Result rewrite =
+        workbench({QStringLiteral("paravirtualize"), demo(), QStringLiteral("--output"), output});
+    QCOMPARE(rewrite.exitCode, 0);
+    QVERIFY(rewrite.out.startsWith("--- ")); // the source went to the file
+    const Result run = workbench({QStringLiteral("run"), output, QStringLiteral("--technique"),
+                                  QStringLiteral("paravirtual"), QStringLiteral("--json")});
+    QCOMPARE(run.exitCode, 0);
+    const QJsonObject report = QJsonDocument::fromJson(run.out).object();
+    QCOMPARE(report.value(QStringLiteral("status")).toString(), QStringLiteral("exited"));
+    QVERIFY(report.value(QStringLiteral("exit_code")).toInt() > 0);
+    const QJsonObject counts = report.value(QStringLiteral("counts")).toObject();
+    QVERIFY(counts.value(QStringLiteral("hypercalls")).toInt() > 0);
+    QCOMPARE(counts.value(QStringLiteral("traps")).toInt(), 0);
+    QCOMPARE(counts.value(QStringLiteral("holes")).toInt(), 0);
+}
+
+void TestCommandLine::paravirtualizeBadInputNamesFileAndLine_data()
+{
+    QTest::addColumn<QString>("file");
+    QTest::addColumn<QByteArray>("content");
+    QTest::addColumn<QList<QByteArray>>("messages");
+    QTest::newRow("lgdt") << "gdt.asm" << QByteArray("    cli\n    lgdt [0x2000]\n    sti\n")
+                          << QList<QByteArray>{"gdt.asm:2: error: cannot paravirtualize "
+                                               "\"lgdt [0x2000]\"",
+                                               "set_gdt"};
+    QTest::newRow("two refusals") << "ports.asm"
+                                  << QByteArray("    in al, 0x60\n    nop\n    out dx, al\n")
+                                  << QList<QByteArray>{"ports.asm:1: error", "ports.asm:3: error",
+                                                       "port is in DX"};
+    QTest::newRow("malformed assembly")
+        << "broken.asm" << QByteArray("nop\nnop\nmov rax, rbx, rcx\n")
+        << QList<QByteArray>{"broken.asm:3: error"};
+    QTest::newRow("missing file") << "" << QByteArray() << QList<QByteArray>{"does-not-exist.asm"};
+}
+
+void TestCommandLine::paravirtualizeBadInputNamesFileAndLine()
+{
+    QFETCH(QString, file);
+    QFETCH(QByteArray, content);
+    QFETCH(QList<QByteArray>, messages);
+    const QString path = file.isEmpty() ? m_dir.filePath(QStringLiteral("does-not-exist.asm"))
+                                        : write(file, content);
+    const Result result = workbench({QStringLiteral("paravirtualize"), path});
+    QCOMPARE(result.exitCode, 2);
+    for (const QByteArray &message : messages)
+        QVERIFY2(result.err.contains(message), result.err.constData());
+    QVERIFY(result.out.isEmpty());
 }
 
 QTEST_GUILESS_MAIN(TestCommandLine)

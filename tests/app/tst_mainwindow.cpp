@@ -7,6 +7,8 @@
 #include "controller/WorkbenchController.h"
 #include "editor/CodeEditor.h"
 #include "editor/EditorPane.h"
+#include "editor/ParavirtualizeDialog.h"
+#include "monitor/TranslationCachePane.h"
 
 #include <QAction>
 #include <QApplication>
@@ -14,6 +16,10 @@
 #include <QDockWidget>
 #include <QImage>
 #include <QLabel>
+#include <QMenu>
+#include <QMenuBar>
+#include <QPlainTextEdit>
+#include <QPushButton>
 #include <QSignalSpy>
 #include <QStatusBar>
 #include <QTemporaryDir>
@@ -25,9 +31,15 @@ using vmwb::app::MainWindow;
 namespace {
 
 const QStringList kPanes = {
-    QStringLiteral("editor"),  QStringLiteral("disassembly"), QStringLiteral("registers"),
-    QStringLiteral("flags"),   QStringLiteral("virtualcpu"),  QStringLiteral("eventlog"),
-    QStringLiteral("console"), QStringLiteral("stack"),
+    QStringLiteral("editor"),
+    QStringLiteral("disassembly"),
+    QStringLiteral("registers"),
+    QStringLiteral("flags"),
+    QStringLiteral("virtualcpu"),
+    QStringLiteral("eventlog"),
+    QStringLiteral("console"),
+    QStringLiteral("stack"),
+    QStringLiteral("translationCachePane"),
 };
 
 QAction *action(MainWindow &window, const char *name)
@@ -74,6 +86,8 @@ private slots:
     void runToCursorOnALineWithoutCodeSaysSo();
     void techniqueChoiceRestartsTheProgram();
     void textSizeScalesEveryPane();
+    void translationCachePaneIsInTheViewMenu();
+    void paravirtualizeShowsTheSnippetBesideItsParavirtualForm();
     void screenshotCommandRendersTheWindow();
     void screenshotCommandRefusesBadOptions_data();
     void screenshotCommandRefusesBadOptions();
@@ -202,6 +216,64 @@ void TestMainWindow::textSizeScalesEveryPane()
     QTRY_COMPARE(flags->font().pointSizeF(), before);
 }
 
+void TestMainWindow::translationCachePaneIsInTheViewMenu()
+{
+    MainWindow window(MainWindow::Settings::Ignore);
+    window.show();
+    openDemo(window);
+    auto *pane = window.findChild<TranslationCachePane *>(QStringLiteral("translationCachePane"));
+    QVERIFY(pane != nullptr);
+    // Tabbed with the event log along the bottom; under trap-and-emulate it explains itself.
+    QVERIFY(window.tabifiedDockWidgets(pane).contains(
+        window.findChild<QDockWidget *>(QStringLiteral("eventlog"))));
+    pane->show();
+    pane->raise();
+    QTRY_VERIFY(pane->showsPlaceholder());
+    bool listed = false;
+    for (QMenu *menu : window.menuBar()->findChildren<QMenu *>()) {
+        for (QAction *entry : menu->actions())
+            listed = listed || entry == pane->toggleViewAction();
+    }
+    QVERIFY(listed);
+    pane->toggleViewAction()->trigger();
+    QVERIFY(pane->isHidden());
+}
+
+void TestMainWindow::paravirtualizeShowsTheSnippetBesideItsParavirtualForm()
+{
+    MainWindow window(MainWindow::Settings::Ignore);
+    window.show();
+    openDemo(window);
+    QAction *paravirtualize = action(window, "paravirtualizeAction");
+    QVERIFY(!paravirtualize->shortcut().isEmpty());
+    QVERIFY(!paravirtualize->toolTip().isEmpty());
+    QCOMPARE(window.paravirtualizeDialog(), nullptr);
+    paravirtualize->trigger();
+    ParavirtualizeDialog *dialog = window.paravirtualizeDialog();
+    QVERIFY(dialog != nullptr);
+    QVERIFY(dialog->isVisible());
+    QCOMPARE(dialog->windowTitle(), QStringLiteral("What Xen asked of Linux"));
+    EditorPane *editor = window.findChild<EditorPane *>(QStringLiteral("editor"));
+    const QString original = editor->editor()->toPlainText();
+    QVERIFY(!dialog->highlightedOriginalLines().isEmpty());
+    QVERIFY(dialog->originalView()->toPlainText().contains(QLatin1String("popf")));
+    QVERIFY(dialog->paravirtualView()->toPlainText().contains(QLatin1String("xen.inc")));
+
+    // Open as New Document: the paravirtual snippet, unsaved, under the paravirtual technique.
+    dialog->findChild<QPushButton *>(QStringLiteral("openParavirtual"))->click();
+    QVERIFY(!dialog->isVisible());
+    QCOMPARE(editor->editor()->toPlainText(), dialog->result().source);
+    QVERIFY(editor->editor()->toPlainText() != original);
+    QVERIFY(editor->isModified());
+    QVERIFY(editor->fileName().isEmpty());
+    QCOMPARE(editor->displayName(), QStringLiteral("popf-if-paravirtual.asm"));
+    QCOMPARE(window.findChild<QComboBox *>(QStringLiteral("technique"))->currentData().toString(),
+             QStringLiteral("paravirtual"));
+    QTRY_COMPARE(window.controller().snapshot().techniqueId, QStringLiteral("paravirtual"));
+    // Discard the unsaved document so that closing the window does not ask.
+    editor->editor()->document()->setModified(false);
+}
+
 void TestMainWindow::screenshotCommandRendersTheWindow()
 {
     QTemporaryDir dir;
@@ -226,6 +298,8 @@ void TestMainWindow::screenshotCommandRefusesBadOptions_data()
     QTest::newRow("bad size") << QStringList{QStringLiteral("--size"), QStringLiteral("big")};
     QTest::newRow("unknown technique")
         << QStringList{QStringLiteral("--technique"), QStringLiteral("magic")};
+    QTest::newRow("unknown pane") << QStringList{QStringLiteral("--show-pane"),
+                                                 QStringLiteral("nopane")};
     QTest::newRow("missing file") << QStringList{QStringLiteral("/nonexistent/lesson.asm")};
 }
 

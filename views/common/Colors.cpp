@@ -15,6 +15,7 @@ WorkbenchColors WorkbenchColors::forPalette(const QPalette &palette)
         c.error = QColor(0xff, 0x6b, 0x6b);
         c.warning = QColor(0xe5, 0xb4, 0x3c);
         c.difference = QColor(0x7a, 0x2e, 0x2e);
+        c.inserted = QColor(0x1e, 0x5a, 0x32);
         c.flagRead = QColor(0x5a, 0xa9, 0xff);
         c.flagWritten = QColor(0xff, 0x9f, 0x43);
         c.directive = QColor(0xc7, 0x92, 0xea);
@@ -26,6 +27,7 @@ WorkbenchColors WorkbenchColors::forPalette(const QPalette &palette)
         c.error = QColor(0xd3, 0x2f, 0x2f);
         c.warning = QColor(0xb2, 0x6a, 0x00);
         c.difference = QColor(0xff, 0xcd, 0xd2);
+        c.inserted = QColor(0xc8, 0xf0, 0xd0);
         c.flagRead = QColor(0x15, 0x65, 0xc0);
         c.flagWritten = QColor(0xd8, 0x43, 0x15);
         c.directive = QColor(0x6a, 0x1b, 0x9a);

@@ -21,7 +21,9 @@ struct WorkbenchColors
     QColor breakpoint;  // breakpoint marks
     QColor error;       // assembler errors
     QColor warning;     // assembler warnings
-    QColor difference;  // background where the guest's belief differs from the real CPU
+    QColor difference;  // background where the guest's belief differs from the real CPU;
+                        // also of lines a rewrite removes
+    QColor inserted;    // background of lines a rewrite puts in their place
     QColor flagRead;    // a flag the current instruction reads
     QColor flagWritten; // a flag the current instruction writes
     QColor directive;   // assembler directives in the editor (db, times, %include)

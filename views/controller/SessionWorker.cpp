@@ -62,6 +62,25 @@ ProgramView makeProgramView(const AssembledProgram &program, const QString &sour
     return view;
 }
 
+// What changes whenever the translator does something: a page translated, retranslated or
+// invalidated, a patch added, a callout made. Cheap next to copying the cache, which is
+// therefore copied only when this differs.
+std::array<std::uint64_t, 7> fingerprint(const TranslationCache &cache)
+{
+    std::array<std::uint64_t, 7> print{};
+    print[0] = cache.pages().size();
+    for (const auto &[address, page] : cache.pages()) {
+        print[1] += page.patches.size();
+        print[2] += page.translations;
+        print[3] += page.invalidations;
+        print[4] += page.valid ? 1U : 0U;
+        print[5] += page.translatedAt + page.decoded;
+        for (const auto &[at, patch] : page.patches)
+            print[6] += patch.callouts;
+    }
+    return print;
+}
+
 PauseReason pauseReason(Session::Pause pause)
 {
     switch (pause) {
@@ -152,6 +171,8 @@ void SessionWorker::startSession()
     }
     m_eventsSent = 0;
     m_sequence = 0;
+    m_translationCache.reset();
+    m_translationFingerprint = {};
     m_runTarget.reset();
     emit sessionReset();
     if (wasRunning)
@@ -418,7 +439,23 @@ MachineSnapshot SessionWorker::makeSnapshot(PauseReason reason)
         }
     }
     s.console = session.ports().console();
+    s.translationCache = publishedTranslationCache();
     return s;
+}
+
+std::shared_ptr<const TranslationCache> SessionWorker::publishedTranslationCache()
+{
+    const TranslationCache *cache = m_session->technique().translationCache();
+    if (cache == nullptr) {
+        m_translationCache.reset();
+        return nullptr;
+    }
+    const auto print = fingerprint(*cache);
+    if (!m_translationCache || print != m_translationFingerprint) {
+        m_translationCache = std::make_shared<const TranslationCache>(*cache);
+        m_translationFingerprint = print;
+    }
+    return m_translationCache;
 }
 
 } // namespace vmwb

@@ -61,6 +61,7 @@ private:
     void publishEvents();
     void publish(PauseReason reason);
     MachineSnapshot makeSnapshot(PauseReason reason);
+    std::shared_ptr<const TranslationCache> publishedTranslationCache();
     void applyBreakpoints();
 
     std::unique_ptr<Assembler> m_assembler;
@@ -84,6 +85,10 @@ private:
     std::vector<int> m_breakpointLines;
     std::optional<std::uint64_t> m_runTarget;
     std::bitset<kEventKindCount> m_breakOn;
+
+    // The translation cache as last published, and what it looked like then.
+    std::shared_ptr<const TranslationCache> m_translationCache;
+    std::array<std::uint64_t, 7> m_translationFingerprint{};
 };
 
 } // namespace vmwb

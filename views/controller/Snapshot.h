@@ -4,6 +4,7 @@
 // worker thread and handed to the GUI thread. Panes never touch the engine itself.
 
 #include "assembler/Assembler.h"
+#include "bt/TranslationCache.h"
 #include "cpu/VirtualCpu.h"
 #include "decode/Instruction.h"
 #include "trace/Event.h"
@@ -14,6 +15,7 @@
 #include <QString>
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -128,6 +130,11 @@ struct MachineSnapshot
 
     std::vector<StackSlot> stack; // from RSP - 32 up to RSP + 15 slots
     QByteArray console;           // everything written to port 0xE9
+
+    // What the binary translator has translated and patched; null under every other
+    // technique. The worker copies the cache only when it has changed and never changes a
+    // copy, so consecutive snapshots share one and a pane can tell "changed" by the pointer.
+    std::shared_ptr<const TranslationCache> translationCache;
 };
 
 // One line of the disassembly of the loaded program.

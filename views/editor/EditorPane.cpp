@@ -244,6 +244,12 @@ void EditorPane::setSourceText(const QString &text, const QString &displayName)
     loadText(text, QString(), displayName);
 }
 
+void EditorPane::openUnsaved(const QString &text, const QString &displayName)
+{
+    loadText(text, QString(), displayName);
+    m_editor->document()->setModified(true);
+}
+
 bool EditorPane::open()
 {
     const QString path = askOpenFileName();

@@ -57,6 +57,9 @@ public slots:
     bool openFile(const QString &path);
     // Text without a file (the built-in demo); not modified afterwards.
     void setSourceText(const QString &text, const QString &displayName);
+    // A new document holding `text` that has never been saved (e.g. the paravirtual form of
+    // the snippet): modified, so that closing it asks, and Save asks for a file name.
+    void openUnsaved(const QString &text, const QString &displayName);
 
     bool save();
     bool saveAs();

@@ -292,6 +292,19 @@ void DisassemblyPane::refresh()
     followRip();
 }
 
+bool DisassemblyPane::showAddress(quint64 address)
+{
+    if (m_programStale)
+        refresh();
+    const int row = m_model->rowOfAddress(address);
+    if (row < 0)
+        return false;
+    const QModelIndex index = m_model->index(row, DisassemblyModel::InstructionColumn);
+    m_view->setCurrentIndex(index);
+    m_view->scrollTo(index, QAbstractItemView::PositionAtCenter);
+    return true;
+}
+
 void DisassemblyPane::followRip()
 {
     const int row = m_model->currentRow();

@@ -22,6 +22,9 @@ public:
 
     DisassemblyModel &model() const { return *m_model; }
     QTableView &view() const { return *m_view; }
+    // Selects the instruction at `address` and scrolls it into view (e.g. a patch picked in
+    // the Translation cache pane). False if no row holds that address.
+    bool showAddress(quint64 address);
 
 signals:
     // The user double-clicked (or pressed Enter on) a row that came from this source line.
