@@ -27,6 +27,9 @@ struct BenchLoop
     double bareSeconds = 0;         // plain Unicorn, no hooks at all
     double blockHookSeconds = 0;    // plain Unicorn with an empty block hook
     std::vector<std::pair<QString, double>> techniqueSeconds;
+    // Binary translation with the loop's final hlt moved to a page of its own: no patch on the
+    // loop's page, so none of its reads need watching (see Machine::watchAccesses()).
+    double unpatchedPageSeconds = 0;
 };
 
 // One way into the monitor and back, timed as a loop of it against the same loop with the

@@ -33,7 +33,7 @@ public:
     }
     void onInvalidInstruction() override { m_cpu.stop(); }
     void onUnmappedAccess(MemoryAccess, std::uint64_t) override {}
-    void onWriteToProtectedPage(std::uint64_t) override {}
+    void onWriteToProtectedPage(std::uint64_t, std::size_t, std::uint64_t) override {}
 
 private:
     UnicornCpu &m_cpu;

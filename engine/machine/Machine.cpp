@@ -1,5 +1,6 @@
 #include "machine/Machine.h"
 
+#include "hw/ControlRegisters.h"
 #include "hw/Exceptions.h"
 #include "hw/Paging.h"
 #include "machine/Operands.h"
@@ -530,6 +531,7 @@ Machine::Block *Machine::blockAt(std::uint64_t address, std::uint32_t size)
     auto decoded = decodeBlock(address, size);
     Block *block = decoded.get();
     const bool newPage = trackCodePage(*block);
+    markCode(*block);
     if (it != m_blocks.end()) {
         if (m_lastBlock == it->second.get())
             m_lastBlock = nullptr;
@@ -563,10 +565,40 @@ bool Machine::trackCodePage(Block &block)
     return true;
 }
 
-void Machine::onWriteToProtectedPage(std::uint64_t address)
+// The bytes of a decoded block, by physical page (a block may run on into the next page).
+void Machine::markCode(const Block &block)
+{
+    std::uint64_t linear = block.start;
+    std::uint64_t left = block.size;
+    while (left > 0) {
+        const std::uint64_t offset = linear & (paging::kPageSize4K - 1);
+        const std::uint64_t chunk = std::min<std::uint64_t>(left, paging::kPageSize4K - offset);
+        if (const auto physical = translate(linear)) {
+            auto &code = m_codePages[*physical & ~(paging::kPageSize4K - 1)].code;
+            for (std::uint64_t i = 0; i < chunk; ++i)
+                code.set(offset + i);
+        }
+        linear += chunk;
+        left -= chunk;
+    }
+}
+
+void Machine::onWriteToProtectedPage(std::uint64_t address, std::size_t size, std::uint64_t value)
 {
     // Unicorn looks its regions up by the linear address here; guest memory is identity-mapped.
     const std::uint64_t page = address & ~(paging::kPageSize4K - 1);
+    if (m_watchedPages.contains(page)) {
+        try {
+            m_client.onWatchedAccess(MemoryAccess::Write, address, size);
+            // Done here, so that the page stays protected and the next store is seen too. A
+            // store the guest's page tables forbid is left to Unicorn, which raises the #PF.
+            storeForGuest(address, size, value);
+        } catch (const std::exception &e) {
+            m_callbackError = e.what();
+            requestInternalStop(InternalStop::Client);
+        }
+        return;
+    }
     auto it = m_codePages.find(page);
     if (it != m_codePages.end())
         it->second.protectedNow = false;
@@ -590,10 +622,66 @@ void Machine::onWriteToProtectedPage(std::uint64_t address)
     }
 }
 
+// A store of a watched page, done for the guest inside Unicorn's write hook: Unicorn drops its
+// own. Returns false, storing nothing, if the guest's page tables do not allow it.
+bool Machine::storeForGuest(std::uint64_t address, std::size_t size, std::uint64_t value)
+{
+    if (size == 0 || size > sizeof value)
+        return false;
+    std::array<std::uint8_t, sizeof value> bytes{};
+    for (std::size_t i = 0; i < size; ++i)
+        bytes[i] = static_cast<std::uint8_t>(value >> (8 * i));
+    const std::uint64_t cr3 = m_cpu->read(Register::Cr3);
+    const bool user = (m_cpu->read(Register::Cs) & 3) == 3;
+    const bool writeProtect = (m_cpu->read(Register::Cr0) & cr0::kWP) != 0;
+    struct Piece
+    {
+        std::uint64_t physical;
+        std::size_t offset, length;
+    };
+    std::array<Piece, 2> pieces{};
+    std::size_t count = 0;
+    for (std::size_t done = 0; done < size;) {
+        const std::uint64_t linear = address + done;
+        const std::size_t length = std::min<std::uint64_t>(
+            size - done, paging::kPageSize4K - (linear & (paging::kPageSize4K - 1)));
+        const PageWalk walk = walkPageTables(m_memory, cr3, linear);
+        const bool allowed =
+            walk.present && (user ? walk.user && walk.writable : walk.writable || !writeProtect);
+        if (!allowed || count == pieces.size() || !m_memory.host(walk.physical, length))
+            return false;
+        pieces[count++] = {walk.physical, done, length};
+        done += length;
+    }
+    bool overCode = false;
+    for (std::size_t i = 0; i < count; ++i) {
+        const Piece &piece = pieces[i];
+        m_memory.write(piece.physical, bytes.data() + piece.offset, piece.length);
+        auto it = m_codePages.find(piece.physical & ~(paging::kPageSize4K - 1));
+        if (it == m_codePages.end())
+            continue;
+        const std::uint64_t offset = piece.physical & (paging::kPageSize4K - 1);
+        for (std::size_t b = 0; b < piece.length; ++b) {
+            if (it->second.code.test(offset + b)) {
+                overCode = true;
+                ++it->second.generation; // its blocks are compared with memory again
+                break;
+            }
+        }
+    }
+    if (overCode) {
+        // Unicorn does not see this store, so its translation of that code is dropped here.
+        m_storedForGuest.emplace_back(address, address + size);
+        atNextBlock([] {});
+    }
+    return true;
+}
+
 void Machine::applyPermissions(std::uint64_t page)
 {
     auto it = m_codePages.find(page);
-    const bool writable = it == m_codePages.end() || !it->second.protectedNow;
+    const bool writable =
+        (it == m_codePages.end() || !it->second.protectedNow) && !m_watchedPages.contains(page);
     m_cpu->setPermissions(page, page + paging::kPageSize4K, writable, !fetchGuarded(page));
 }
 
@@ -613,11 +701,15 @@ void Machine::guardFetches(std::uint64_t begin, std::uint64_t end)
         atNextBlock([] {}); // applyPendingHooks() guards them before the next block
         return;
     }
-    // One call for the range, then the pages whose code the machine write-protects.
+    // One call for the range, then the pages the machine write-protects or watches.
     m_cpu->setPermissions(begin, (end + paging::kPageSize4K - 1) & ~(paging::kPageSize4K - 1), true,
                           false);
     for (const auto &[page, state] : m_codePages) {
         if (state.protectedNow && page >= begin && page < end)
+            applyPermissions(page);
+    }
+    for (const auto &[page, watched] : m_watchedPages) {
+        if (page >= begin && page < end)
             applyPermissions(page);
     }
 }
@@ -654,15 +746,60 @@ void Machine::atNextBlock(std::function<void()> work)
     m_deferredWork.push_back(std::move(work));
 }
 
-void Machine::watchAccesses(std::uint64_t page)
+void Machine::watchAccesses(std::uint64_t page, bool reads)
 {
     page &= ~(paging::kPageSize4K - 1);
-    m_cpu->watchAccesses(page, page + paging::kPageSize4K);
+    WatchedPage &watched = m_watchedPages[page];
+    watched.reads = watched.reads || reads;
+    if (m_inRun) {
+        m_watchChanges.push_back(page);
+        atNextBlock([] {});
+        return;
+    }
+    applyWatch(page);
 }
 
 void Machine::unwatchAccesses(std::uint64_t page)
 {
-    m_cpu->unwatchAccesses(page & ~(paging::kPageSize4K - 1));
+    page &= ~(paging::kPageSize4K - 1);
+    if (m_watchedPages.erase(page) == 0)
+        return;
+    if (m_inRun) {
+        m_watchChanges.push_back(page);
+        atNextBlock([] {});
+        return;
+    }
+    applyWatch(page);
+}
+
+bool Machine::readsHooked(std::uint64_t page) const
+{
+    return m_cpu->hooksReadsAt(page & ~(paging::kPageSize4K - 1));
+}
+
+// Outside a run only: the page's protection and read hook as m_watchedPages says.
+void Machine::applyWatch(std::uint64_t page)
+{
+    auto it = m_watchedPages.find(page);
+    const bool hook = it != m_watchedPages.end() && it->second.reads;
+    if (hook != m_cpu->hooksReadsAt(page))
+        setReadHooks(page, hook);
+    applyPermissions(page);
+}
+
+// Outside a run only. Unicorn decides between its fast and slow memory paths when it
+// translates code, so all translated code is dropped when the first page is hooked (code
+// translated before would not report the page's reads) and when the last one is unhooked
+// (code translated meanwhile would stay slow).
+void Machine::setReadHooks(std::uint64_t page, bool hooked)
+{
+    const bool before = m_cpu->hooksReads();
+    if (hooked)
+        m_cpu->hookReads(page, page + paging::kPageSize4K);
+    else
+        m_cpu->unhookReads(page);
+    if (m_cpu->hooksReads() != before)
+        m_cpu->removeCache(0, m_memory.guestSize());
 }
 
 void Machine::onWatchedAccess(MemoryAccess access, std::uint64_t address, std::size_t size)
@@ -967,6 +1104,10 @@ void Machine::setBreakpoints(const std::vector<std::uint64_t> &addresses)
 
 void Machine::applyPendingHooks()
 {
+    for (std::uint64_t page : std::exchange(m_watchChanges, {}))
+        applyWatch(page);
+    for (const auto &[begin, end] : std::exchange(m_storedForGuest, {}))
+        m_cpu->removeCache(begin, end);
     for (std::uint64_t page : m_pendingGuards) {
         if (fetchGuarded(page))
             applyPermissions(page);

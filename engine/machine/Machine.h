@@ -15,6 +15,7 @@
 // - the fault latch workaround, applied after every fault and before every run.
 
 #include "decode/Decoder.h"
+#include "hw/Paging.h"
 #include "machine/FaultLatch.h"
 #include "machine/PhysicalMemory.h"
 #include "machine/Platform.h"
@@ -22,6 +23,7 @@
 
 #include <array>
 #include <atomic>
+#include <bitset>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -68,7 +70,8 @@ public:
     // Machine::writeCode() and calls Machine::releaseFetchGuard() on the page to let the guest
     // go on; if it does not, the run ends with a CpuError.
     virtual void onGuardedFetch(std::uint64_t page) { (void)page; }
-    // The guest is about to read or write inside a page given to Machine::watchAccesses().
+    // The guest reads or writes inside a page given to Machine::watchAccesses(): a write
+    // before it lands, a read before or, once the page is hooked read by read, as it happens.
     virtual void onWatchedAccess(MemoryAccess access, std::uint64_t address, std::size_t size)
     {
         (void)access;
@@ -191,9 +194,18 @@ public:
     // For memory hooks: stopping the CPU inside one makes Unicorn 2.0.1 run the instruction
     // again after its store has landed.
     void atNextBlock(std::function<void()> work);
-    // Reports the guest's reads and writes in the page to MachineClient::onWatchedAccess().
-    void watchAccesses(std::uint64_t page);
+    // Reports the guest's writes in the page, and its reads if `reads`, to
+    // MachineClient::onWatchedAccess().
+    // - Writes slow down nothing else: the page is write-protected, and every store to it is
+    //   reported, then done by the machine (Unicorn drops its own), so the page stays protected.
+    // - Reads are hooked one by one. While any page's reads are, all the guest's loads and
+    //   stores take Unicorn's slow path (about ten times slower): Unicorn 2.0.1 has no cheaper
+    //   way to see the loads of code running from the page (see UnicornCpu::setPermissions()).
+    // Called during a run, a change takes effect before the next block.
+    void watchAccesses(std::uint64_t page, bool reads);
     void unwatchAccesses(std::uint64_t page);
+    // Whether the page's reads are hooked (see watchAccesses()).
+    bool readsHooked(std::uint64_t page) const;
     // The access that ended the last execute() with a CpuError, if that was the cause.
     const std::optional<UnmappedAccess> &lastUnmappedAccess() const { return m_unmapped; }
 
@@ -218,12 +230,17 @@ private:
     void onInterrupt(std::uint32_t vector) override;
     void onInvalidInstruction() override;
     void onUnmappedAccess(MemoryAccess access, std::uint64_t address) override;
-    void onWriteToProtectedPage(std::uint64_t address) override;
+    void onWriteToProtectedPage(std::uint64_t address, std::size_t size,
+                                std::uint64_t value) override;
+    bool storeForGuest(std::uint64_t address, std::size_t size, std::uint64_t value);
+    void setReadHooks(std::uint64_t page, bool hooked);
+    void applyWatch(std::uint64_t page);
     bool onFetchFromGuardedPage(std::uint64_t address) override;
     void onWatchedAccess(MemoryAccess access, std::uint64_t address, std::size_t size) override;
     void applyPermissions(std::uint64_t page);
     void locateUnmappedAccess();
     bool trackCodePage(Block &block);
+    void markCode(const Block &block);
 
     Block *blockAt(std::uint64_t address, std::uint32_t size);
     std::unique_ptr<Block> decodeBlock(std::uint64_t address, std::uint32_t size);
@@ -275,6 +292,7 @@ private:
         bool hot = false;
         std::uint32_t writes = 0;
         std::uint64_t generation = 0;
+        std::bitset<paging::kPageSize4K> code; // bytes of decoded blocks, for storeForGuest()
     };
     std::unordered_map<std::uint64_t, CodePage> m_codePages;
     std::vector<bool> m_fetchGuard;              // per guest page: execute permission withheld
@@ -282,6 +300,13 @@ private:
     std::vector<std::function<void()>> m_deferredWork;
     std::vector<std::uint64_t> m_pendingGuards; // pages to guard before the next run
     std::vector<std::uint64_t> m_pagesToProtect;
+    struct WatchedPage
+    {
+        bool reads = false; // the client wants its reads too
+    };
+    std::unordered_map<std::uint64_t, WatchedPage> m_watchedPages;
+    std::vector<std::uint64_t> m_watchChanges; // pages to hook, unhook or protect: next block
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> m_storedForGuest; // translations to drop
     std::unordered_map<std::uint64_t, std::unique_ptr<Block>> m_blocks;
 
     std::unordered_map<std::uint64_t, Instruction> m_watched; // exact hooks the client asked for

@@ -137,11 +137,12 @@ struct UnicornCpu::Hooks
         static_cast<Hooks *>(self)->listener->onUnmappedAccess(access, address);
         return false; // nothing was mapped: let Unicorn stop with the error
     }
-    static bool onWriteProtected(uc_engine *, uc_mem_type, std::uint64_t address, int, std::int64_t,
-                                 void *self)
+    static bool onWriteProtected(uc_engine *, uc_mem_type, std::uint64_t address, int size,
+                                 std::int64_t value, void *self)
     {
-        static_cast<Hooks *>(self)->listener->onWriteToProtectedPage(address);
-        return true; // the page is writable again: the store goes ahead
+        static_cast<Hooks *>(self)->listener->onWriteToProtectedPage(
+            address, static_cast<std::size_t>(size), static_cast<std::uint64_t>(value));
+        return true; // stored by the listener, or the page is writable again
     }
     static bool onFetchProtected(uc_engine *, uc_mem_type, std::uint64_t address, int, std::int64_t,
                                  void *self)
@@ -278,27 +279,34 @@ void UnicornCpu::setPermissions(std::uint64_t begin, std::uint64_t end, bool wri
     check(uc_mem_protect(m_uc, begin, end - begin, perms), "uc_mem_protect");
 }
 
-void UnicornCpu::watchAccesses(std::uint64_t begin, std::uint64_t end)
+void UnicornCpu::hookReads(std::uint64_t begin, std::uint64_t end)
 {
     if (m_hooks->accesses.contains(begin))
         return;
     uc_hook hook = 0;
     auto callback = reinterpret_cast<void *>(&Hooks::onAccess);
-    check(uc_hook_add(m_uc, &hook, UC_HOOK_MEM_READ | UC_HOOK_MEM_WRITE, callback, m_hooks.get(),
-                      begin, end - 1),
+    check(uc_hook_add(m_uc, &hook, UC_HOOK_MEM_READ, callback, m_hooks.get(), begin, end - 1),
           "uc_hook_add");
     m_hooks->accesses.emplace(begin, hook);
-    // Memory hooks are compiled into translated code, like code hooks.
-    removeCache(begin, end);
 }
 
-void UnicornCpu::unwatchAccesses(std::uint64_t begin)
+void UnicornCpu::unhookReads(std::uint64_t begin)
 {
     auto it = m_hooks->accesses.find(begin);
     if (it == m_hooks->accesses.end())
         return;
     check(uc_hook_del(m_uc, it->second), "uc_hook_del");
     m_hooks->accesses.erase(it);
+}
+
+bool UnicornCpu::hooksReads() const
+{
+    return !m_hooks->accesses.empty();
+}
+
+bool UnicornCpu::hooksReadsAt(std::uint64_t begin) const
+{
+    return m_hooks->accesses.contains(begin);
 }
 
 std::uint64_t UnicornCpu::read(Register reg) const

@@ -70,10 +70,13 @@ public:
     // blocks, or a non-canonical address (Unicorn 2.0.1 raises no #GP for those). Emulation
     // stops afterwards with an error; RIP is then only the start of the running block.
     virtual void onUnmappedAccess(MemoryAccess access, std::uint64_t address) = 0;
-    // A write to a page without write permission: the write happens after this call, so the
-    // listener must make the page writable again here (setPermissions() on exactly that page is
-    // safe inside the callback).
-    virtual void onWriteToProtectedPage(std::uint64_t address) = 0;
+    // A store of `size` bytes (`value`, little-endian) to a page without write permission.
+    // Unicorn goes on with the store after this call only if the page is writable by then:
+    // either the listener makes it writable here (setPermissions() on exactly that page is safe
+    // inside the callback), or it stores the value itself and leaves the page protected, so
+    // that the next store is reported too (Unicorn 2.0.1 then drops its own copy of the store).
+    virtual void onWriteToProtectedPage(std::uint64_t address, std::size_t size,
+                                        std::uint64_t value) = 0;
     // The CPU fetched code from a page without execute permission (UC_HOOK_MEM_FETCH_PROT).
     // Returning true means the listener made the page executable: the fetch is retried.
     virtual bool onFetchFromGuardedPage(std::uint64_t address)
@@ -81,7 +84,7 @@ public:
         (void)address;
         return false;
     }
-    // A read or a write inside a range given to watchAccesses(), before it happens.
+    // A read inside a range given to hookReads(), before it happens.
     virtual void onWatchedAccess(MemoryAccess access, std::uint64_t address, std::size_t size)
     {
         (void)access;
@@ -128,11 +131,19 @@ public:
     // always allowed. A write to a page without write permission reaches the listener
     // (onWriteToProtectedPage), a fetch from one without execute permission too
     // (onFetchFromGuardedPage). The first change of a page splits Unicorn's region (about 1 ms).
+    // (Withholding read permission is no use: Unicorn 2.0.1 checks it only when it fills a TLB
+    // entry, and a code fetch fills the entry's read half too, so the loads of code running
+    // from a page are never reported.)
     void setPermissions(std::uint64_t begin, std::uint64_t end, bool write, bool execute);
-    // Reports every read and write in [begin, end) to the listener (one range per page start;
-    // watching a page twice is harmless). Unwatching removes the hook.
-    void watchAccesses(std::uint64_t begin, std::uint64_t end);
-    void unwatchAccesses(std::uint64_t begin);
+    // Reports every load in [begin, end) to the listener's onWatchedAccess() (one range per
+    // page start; hooking a page twice is harmless); unhookReads() removes the hook. While any
+    // such hook exists, code Unicorn translates sends every load and store of the guest through
+    // its slow path (about ten times slower): code translated before is not affected, so the
+    // caller drops it with removeCache() as needed.
+    void hookReads(std::uint64_t begin, std::uint64_t end);
+    void unhookReads(std::uint64_t begin);
+    bool hooksReads() const;
+    bool hooksReadsAt(std::uint64_t begin) const;
 
     std::uint64_t read(Register reg) const;
     void write(Register reg, std::uint64_t value);

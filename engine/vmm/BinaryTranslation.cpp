@@ -256,6 +256,7 @@ WatchAction BinaryTranslation::onWatched(Monitor &monitor, const Instruction &in
     const Instruction &original = full ? *full : instruction;
     TranslatedPage *page = m_cache.page(original.address);
     if (page && page->valid && patch(monitor, *page, original)) {
+        monitor.machine().watchAccesses(page->page, true);
         ++page->decoded;
         m_code[page->page].bytes.set(original.address & ~kPageMask);
         monitor.record(EventKind::Translation, original.address,
@@ -306,7 +307,9 @@ void BinaryTranslation::onGuardedFetch(Monitor &monitor, std::uint64_t pageAddre
     ++page.translations;
     page.translatedAt = machine.retired();
     machine.releaseFetchGuard(page.page);
-    machine.watchAccesses(page.page);
+    // Writes over decoded code are looked for on every translated page, reads of patched
+    // bytes only where there are patches.
+    machine.watchAccesses(page.page, !page.patches.empty());
     const std::uint64_t cycles =
         monitor.cost(Cost::FetchTrap) + page.decoded * monitor.cost(Cost::TranslatedInstruction);
     monitor.record(EventKind::Translation, rip, cycles, [&] {

@@ -68,6 +68,8 @@ private slots:
     void writeOverTranslatedCodeInvalidatesThePage();
     void dataWriteInACodePageKeepsTheTranslation();
     void readOfPatchedBytesIsAHole();
+    void onlyPagesWithPatchesHaveTheirReadsHooked();
+    void storeAcrossTwoTranslatedPagesLandsWhole();
 };
 
 void TestBinaryTranslation::privilegedInstructionIsEmulatedLikeNative_data()
@@ -330,6 +332,60 @@ void TestBinaryTranslation::readOfPatchedBytesIsAHole()
              qPrintable(holes.front()->cause));
     QVERIFY2(holes.front()->instruction.startsWith(QStringLiteral("movzx ebx")),
              qPrintable(holes.front()->instruction));
+}
+
+void TestBinaryTranslation::onlyPagesWithPatchesHaveTheirReadsHooked()
+{
+    // The first page holds a cli (patched); the second only innocuous code; the third the
+    // program's exit (patched too). Hooking reads
+    // sends all loads through Unicorn's slow path, so only the first page's are hooked.
+    const QString source = program("    cli\n"
+                                   "    jmp second\n"
+                                   "    times 0x1000 - ($ - $$) nop\n"
+                                   "second:\n"
+                                   "    mov ecx, 100\n"
+                                   "again:\n"
+                                   "    add rbx, rcx\n"
+                                   "    dec ecx\n"
+                                   "    jnz again\n"
+                                   "    jmp third\n"
+                                   "    times 0x2000 - ($ - $$) nop\n"
+                                   "third:",
+                                   {});
+    const auto native = run(source, test::native());
+    const auto translated = run(source, binaryTranslation());
+    compareWithNative(*translated, *native);
+    const Machine &machine = translated->machine();
+    const TranslationCache *cache = translated->technique().translationCache();
+    QVERIFY(cache->page(platform::kDefaultLoadAddress));
+    QVERIFY(cache->page(platform::kDefaultLoadAddress + 0x1000));
+    QVERIFY(!cache->page(platform::kDefaultLoadAddress)->patches.empty());
+    QVERIFY(cache->page(platform::kDefaultLoadAddress + 0x1000)->patches.empty());
+    QVERIFY(machine.readsHooked(platform::kDefaultLoadAddress));
+    QVERIFY(!machine.readsHooked(platform::kDefaultLoadAddress + 0x1000));
+}
+
+void TestBinaryTranslation::storeAcrossTwoTranslatedPagesLandsWhole()
+{
+    // Stores to a translated page are done by the machine (the page stays write-protected):
+    // one that straddles two translated pages must land whole, and is data, not code.
+    const QString source = program("    cli\n"
+                                   "    mov rax, 0x1122334455667788\n"
+                                   "    mov [straddle], rax\n"
+                                   "    jmp second\n"
+                                   "    times 0x1000 - 4 - ($ - $$) nop\n"
+                                   "straddle:\n"
+                                   "    dq 0\n"
+                                   "second:\n"
+                                   "    sti\n"
+                                   "    mov rbx, [straddle]",
+                                   {});
+    const auto native = run(source, test::native());
+    const auto translated = run(source, binaryTranslation());
+    QCOMPARE(reg(*native, Register::Rbx), 0x1122334455667788u);
+    QCOMPARE(reg(*translated, Register::Rbx), 0x1122334455667788u);
+    QCOMPARE(translated->trace().count(EventKind::Invalidation), 0u);
+    compareWithNative(*translated, *native);
 }
 
 QTEST_GUILESS_MAIN(TestBinaryTranslation)

@@ -43,7 +43,7 @@ public:
     }
     void onInvalidInstruction() override {}
     void onUnmappedAccess(MemoryAccess, std::uint64_t) override {}
-    void onWriteToProtectedPage(std::uint64_t) override {}
+    void onWriteToProtectedPage(std::uint64_t, std::size_t, std::uint64_t) override {}
 
 private:
     UnicornCpu &m_cpu;

@@ -69,6 +69,8 @@ private slots:
     void stopInABlockHookDoesNotStoreRip();
     void deletedCodeHookFiresUntilTheTranslationIsDropped();
     void writeToAProtectedPageIsDroppedUnlessThePageIsMadeWritable();
+    void everyStoreToAProtectedPageReachesTheHook();
+    void readProtectionMissesLoadsFromThePageCodeRunsFrom();
 };
 
 // Machine::onBlock sets RIP itself when it stops before a block.
@@ -143,6 +145,64 @@ void TestUnicornQuirks::writeToAProtectedPageIsDroppedUnlessThePageIsMadeWritabl
         QCOMPARE(context.calls, 1);
         QCOMPARE(stored, unprotect ? value : 0u);
     }
+}
+
+// Machine::watchAccesses stores for the guest inside the hook and leaves the page protected:
+// every later store to the page must reach the hook too (Unicorn 2.0.1 routes stores to a
+// read-only region through its slow path every time, and drops its own copy of the store).
+void TestUnicornQuirks::everyStoreToAProtectedPageReachesTheHook()
+{
+    struct Context
+    {
+        std::uint8_t *memory = nullptr;
+        std::vector<std::pair<std::uint64_t, std::uint64_t>> stores;
+    };
+    auto onWrite = +[](uc_engine *, uc_mem_type, std::uint64_t address, int size,
+                       std::int64_t value, void *data) -> bool {
+        auto *c = static_cast<Context *>(data);
+        c->stores.emplace_back(address, static_cast<std::uint64_t>(value));
+        std::memcpy(c->memory + address, &value, static_cast<std::size_t>(size));
+        return true;
+    };
+    // 0x1000: mov ecx, 3; again: mov [0x2000 + rcx*8], rcx; dec ecx; jnz again; hlt
+    RawCpu cpu({0xB9, 0x03, 0x00, 0x00, 0x00, 0x48, 0x89, 0x0C, 0xCD, 0x00, 0x20, 0x00, 0x00, 0xFF,
+                0xC9, 0x75, 0xF4, 0xF4});
+    Context context;
+    context.memory = cpu.memory();
+    uc_hook hook = 0;
+    uc_hook_add(cpu.uc, &hook, UC_HOOK_MEM_WRITE_PROT, reinterpret_cast<void *>(onWrite), &context,
+                1, 0);
+    uc_mem_protect(cpu.uc, 0x2000, 0x1000, UC_PROT_READ | UC_PROT_EXEC);
+    QCOMPARE(uc_emu_start(cpu.uc, kCode, kNever, 0, 0), UC_ERR_OK);
+    QCOMPARE(context.stores.size(), std::size_t{3});
+    for (std::uint64_t i = 1; i <= 3; ++i) {
+        std::uint64_t stored = 0;
+        std::memcpy(&stored, cpu.memory() + 0x2000 + i * 8, sizeof stored);
+        QCOMPARE(stored, i);
+    }
+}
+
+// Why Machine::watchAccesses hooks reads instead of withdrawing read permission: Unicorn 2.0.1
+// checks read permission only when it fills a TLB entry, and fetching code from a page fills
+// the entry's read half too. A load from the page the code runs from is never reported.
+void TestUnicornQuirks::readProtectionMissesLoadsFromThePageCodeRunsFrom()
+{
+    int calls = 0;
+    auto onRead =
+        +[](uc_engine *, uc_mem_type, std::uint64_t, int, std::int64_t, void *data) -> bool {
+        ++*static_cast<int *>(data);
+        return true;
+    };
+    // 0x1000: mov al, [0x2000]; mov bl, [0x1000]; hlt
+    RawCpu cpu(
+        {0x8A, 0x04, 0x25, 0x00, 0x20, 0x00, 0x00, 0x8A, 0x1C, 0x25, 0x00, 0x10, 0x00, 0x00, 0xF4});
+    uc_hook hook = 0;
+    uc_hook_add(cpu.uc, &hook, UC_HOOK_MEM_READ_PROT, reinterpret_cast<void *>(onRead), &calls, 1,
+                0);
+    uc_mem_protect(cpu.uc, 0x1000, 0x2000, UC_PROT_EXEC);
+    QCOMPARE(uc_emu_start(cpu.uc, kCode, kNever, 0, 0), UC_ERR_OK);
+    QCOMPARE(calls, 1); // [0x2000] only
+    QCOMPARE(cpu.reg(UC_X86_REG_BL), std::uint64_t{0x8A});
 }
 
 QTEST_GUILESS_MAIN(TestUnicornQuirks)
