@@ -40,6 +40,7 @@ constexpr auto kDemoName = "popf-if.asm";
 constexpr auto kDefaultTechnique = "trap-and-emulate";
 constexpr auto kParavirtualTechnique = "paravirtual";
 constexpr int kLayoutVersion = 1;
+constexpr int kTranslatedColumnRoom = 120; // pixels: the disassembly's Translated column
 
 // The speeds the toolbar offers, in guest instructions per second (0: as fast as it goes).
 constexpr int kSpeeds[] = {0, 1000, 100, 10, 2, 1};
@@ -109,6 +110,12 @@ void MainWindow::createPanes()
     connect(m_editor, &EditorPane::titleChanged, this, &MainWindow::updateTitle);
     connect(m_editor, &EditorPane::recentFilesChanged, this, &MainWindow::updateRecentFiles);
     connect(m_disassembly, &DisassemblyPane::lineActivated, this, &MainWindow::showLine);
+    // Room for the original and the translated bytes side by side, taken from the editor.
+    connect(m_disassembly, &DisassemblyPane::translatedColumnShown, this, [this](bool shown) {
+        const int extra = shown ? kTranslatedColumnRoom : -kTranslatedColumnRoom;
+        resizeDocks({m_editor, m_disassembly},
+                    {m_editor->width() - extra, m_disassembly->width() + extra}, Qt::Horizontal);
+    });
     connect(m_eventLog, &EventLogPane::lineActivated, this, &MainWindow::showLine);
     connect(m_translationCache, &TranslationCachePane::addressActivated, this,
             [this](quint64 address) {

@@ -1,17 +1,22 @@
 // The views of issue 4: the translation cache (pages and patches of the binary translator),
-// fed a hand-built cache and a real run of the popf demo; and "What Xen asked of Linux", the
-// original snippet beside its paravirtual form.
+// fed a hand-built cache and a real run of the popf demo; the disassembly's translated bytes
+// beside the original ones; and "What Xen asked of Linux", the original snippet beside its
+// paravirtual form.
 
 #include "bt/TranslationCache.h"
 #include "common/Theme.h"
 #include "controller/WorkbenchController.h"
+#include "decode/Decoder.h"
 #include "editor/LineAlignment.h"
 #include "editor/ParavirtualizeDialog.h"
+#include "machine/DisassemblyModel.h"
+#include "machine/DisassemblyPane.h"
 #include "monitor/TranslationCacheModel.h"
 #include "monitor/TranslationCachePane.h"
 
 #include <QAbstractItemModelTester>
 #include <QFile>
+#include <QHeaderView>
 #include <QLabel>
 #include <QMainWindow>
 #include <QPlainTextEdit>
@@ -94,6 +99,53 @@ std::shared_ptr<TranslationCache> handBuiltCache()
 QString cell(const QAbstractItemModel &model, int row, int column)
 {
     return model.index(row, column).data().toString();
+}
+
+DisassemblyLine decodedLine(std::uint64_t address, std::initializer_list<std::uint8_t> bytes)
+{
+    const std::vector<std::uint8_t> code(bytes);
+    DisassemblyLine line;
+    line.address = address;
+    line.line = static_cast<int>(address & 0xff);
+    line.bytes = QByteArray(reinterpret_cast<const char *>(code.data()),
+                            static_cast<qsizetype>(code.size()));
+    line.instruction = Decoder().decode(code, address);
+    return line;
+}
+
+// Code on the hand-built cache's pages: the patched popfq and mov from cr0 and an untouched
+// nop on the translated page, a pushfq on the invalidated page and one on a page the
+// translator has not seen.
+enum DisassemblyRow : int
+{
+    PopfRow,
+    NopRow,
+    MovCr0Row,
+    InvalidatedRow,
+    UntranslatedRow,
+};
+
+ProgramView handBuiltProgram()
+{
+    ProgramView program;
+    program.loadAddress = 0x100000;
+    program.disassembly = {decodedLine(0x100010, {0x9d}), decodedLine(0x100011, {0x90}),
+                           decodedLine(0x100020, {0x0f, 0x20, 0xc0}), decodedLine(0x102000, {0x9c}),
+                           decodedLine(0x103000, {0x9c})};
+    return program;
+}
+
+DisassemblyModel::Translation translationOf(const DisassemblyModel &model, int row)
+{
+    return static_cast<DisassemblyModel::Translation>(
+        model.index(row, DisassemblyModel::TranslatedColumn)
+            .data(DisassemblyModel::TranslationRole)
+            .toInt());
+}
+
+QString translatedToolTip(const DisassemblyModel &model, int row)
+{
+    return model.index(row, DisassemblyModel::TranslatedColumn).data(Qt::ToolTipRole).toString();
 }
 
 // A small kernel, its paravirtual form and what the rewriter said, built by hand so that the
@@ -182,6 +234,9 @@ private slots:
     void pageModelShowsEveryPage();
     void patchModelShowsOriginalBesideRewritten();
     void patchModelKeepsItsRowsWhenOnlyCalloutsChange();
+    void disassemblyShowsTranslatedBesideOriginalBytes();
+    void disassemblyShowsNoTranslationWithoutACache();
+    void disassemblyPaneShowsTranslatedBytesUnderBinaryTranslation();
     void paneExplainsItselfUnderOtherTechniques();
     void paneFollowsARunUnderBinaryTranslation();
     void alignmentSetsReplacementsLevel();
@@ -317,6 +372,171 @@ void TestTranslationViews::patchModelKeepsItsRowsWhenOnlyCalloutsChange()
     model.setPage(cache->page(0x100000));
     QCOMPARE(reset.count(), 1);
     QCOMPARE(model.rowCount(), 2);
+}
+
+void TestTranslationViews::disassemblyShowsTranslatedBesideOriginalBytes()
+{
+    DisassemblyModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setProgram(handBuiltProgram());
+    QCOMPARE(model.rowCount(), 5);
+    QSignalSpy changed(&model, &QAbstractItemModel::dataChanged);
+    QSignalSpy reset(&model, &QAbstractItemModel::modelReset);
+    const auto cache = handBuiltCache();
+    model.setTranslationCache(cache);
+    QVERIFY(model.hasTranslatedPages());
+    // Only the translated column changes.
+    QCOMPARE(reset.count(), 0);
+    QCOMPARE(changed.count(), 1);
+    const auto topLeft = changed.front().at(0).value<QModelIndex>();
+    const auto bottomRight = changed.front().at(1).value<QModelIndex>();
+    QCOMPARE(topLeft.column(), int(DisassemblyModel::TranslatedColumn));
+    QCOMPARE(bottomRight.column(), int(DisassemblyModel::TranslatedColumn));
+    QCOMPARE(topLeft.row(), 0);
+    QCOMPARE(bottomRight.row(), model.rowCount() - 1);
+    // The same cache again changes nothing.
+    model.setTranslationCache(cache);
+    QCOMPARE(changed.count(), 1);
+
+    const WorkbenchColors colors = WorkbenchColors::forPalette(QGuiApplication::palette());
+    // popfq: int3 where the guest's 9d was, in the Translation cache pane's colour.
+    QCOMPARE(cell(model, PopfRow, DisassemblyModel::BytesColumn), QStringLiteral("9d"));
+    QCOMPARE(cell(model, PopfRow, DisassemblyModel::TranslatedColumn), QStringLiteral("cc"));
+    QCOMPARE(translationOf(model, PopfRow), DisassemblyModel::Translation::Patched);
+    const QModelIndex popf = model.index(PopfRow, DisassemblyModel::TranslatedColumn);
+    QCOMPARE(popf.data(Qt::ForegroundRole).value<QColor>(), colors.flagWritten);
+    QVERIFY(popf.data(Qt::FontRole).value<QFont>().bold());
+    const QString popfTip = translatedToolTip(model, PopfRow);
+    QVERIFY2(popfTip.contains(QLatin1String("popfq")), qPrintable(popfTip));
+    QVERIFY2(popfTip.contains(QLatin1String("<tt>9d</tt>")), qPrintable(popfTip));
+    QVERIFY2(popfTip.contains(QLatin1String("<tt>cc</tt>")), qPrintable(popfTip));
+    QVERIFY2(popfTip.contains(QLatin1String("<tt>7</tt>")), qPrintable(popfTip));
+    QVERIFY2(popfTip.contains(QLatin1String("allout")), qPrintable(popfTip));
+
+    // mov rax, cr0: three bytes, all int3.
+    QCOMPARE(cell(model, MovCr0Row, DisassemblyModel::BytesColumn), QStringLiteral("0f 20 c0"));
+    QCOMPARE(cell(model, MovCr0Row, DisassemblyModel::TranslatedColumn),
+             QStringLiteral("cc cc cc"));
+    QVERIFY(translatedToolTip(model, MovCr0Row).contains(QLatin1String("mov rax, cr0")));
+    QVERIFY(translatedToolTip(model, MovCr0Row).contains(QLatin1String("<tt>0f 20 c0</tt>")));
+    QVERIFY(translatedToolTip(model, MovCr0Row).contains(QLatin1String("<tt>1</tt>")));
+
+    // The nop on the same page runs as it is: the same bytes, not marked.
+    QCOMPARE(cell(model, NopRow, DisassemblyModel::TranslatedColumn), QStringLiteral("90"));
+    QCOMPARE(cell(model, NopRow, DisassemblyModel::TranslatedColumn),
+             cell(model, NopRow, DisassemblyModel::BytesColumn));
+    QCOMPARE(translationOf(model, NopRow), DisassemblyModel::Translation::Unchanged);
+    const QModelIndex nop = model.index(NopRow, DisassemblyModel::TranslatedColumn);
+    QCOMPARE(nop.data(Qt::ForegroundRole).value<QColor>(), colors.dimText);
+    QVERIFY(!nop.data(Qt::FontRole).isValid());
+
+    // Pages the translator has not translated, or whose translation a write threw away.
+    QCOMPARE(cell(model, InvalidatedRow, DisassemblyModel::BytesColumn), QStringLiteral("9c"));
+    QCOMPARE(cell(model, InvalidatedRow, DisassemblyModel::TranslatedColumn), QString());
+    QCOMPARE(translationOf(model, InvalidatedRow), DisassemblyModel::Translation::Invalidated);
+    QVERIFY(translatedToolTip(model, InvalidatedRow).startsWith(QLatin1String("Invalidated")));
+    QVERIFY(translatedToolTip(model, InvalidatedRow).contains(QLatin1String("next fetch")));
+    QCOMPARE(cell(model, UntranslatedRow, DisassemblyModel::TranslatedColumn), QString());
+    QCOMPARE(translationOf(model, UntranslatedRow), DisassemblyModel::Translation::NotTranslated);
+    QVERIFY(translatedToolTip(model, UntranslatedRow).startsWith(QLatin1String("Not translated")));
+
+    // Invalidating the page brings the original bytes back: no more int3 shown.
+    auto written = handBuiltCache();
+    written->page(0x100000)->valid = false;
+    model.setTranslationCache(written);
+    QCOMPARE(cell(model, PopfRow, DisassemblyModel::TranslatedColumn), QString());
+    QCOMPARE(translationOf(model, PopfRow), DisassemblyModel::Translation::Invalidated);
+    QVERIFY(!model.headerData(DisassemblyModel::TranslatedColumn, Qt::Horizontal, Qt::ToolTipRole)
+                 .toString()
+                 .isEmpty());
+}
+
+void TestTranslationViews::disassemblyShowsNoTranslationWithoutACache()
+{
+    DisassemblyModel model;
+    QAbstractItemModelTester tester(&model, QAbstractItemModelTester::FailureReportingMode::QtTest);
+    model.setProgram(handBuiltProgram());
+    QCOMPARE(model.columnCount(), int(DisassemblyModel::ColumnCount));
+    QVERIFY(!model.hasTranslatedPages());
+    for (int row = 0; row < model.rowCount(); ++row) {
+        QCOMPARE(cell(model, row, DisassemblyModel::TranslatedColumn), QString());
+        QCOMPARE(translatedToolTip(model, row), QString());
+        QCOMPARE(translationOf(model, row), DisassemblyModel::Translation::None);
+        QVERIFY(!cell(model, row, DisassemblyModel::BytesColumn).isEmpty());
+    }
+    // A cache with no pages yet: nothing to show either.
+    model.setTranslationCache(std::make_shared<TranslationCache>());
+    QVERIFY(!model.hasTranslatedPages());
+    QCOMPARE(cell(model, PopfRow, DisassemblyModel::TranslatedColumn), QString());
+    QCOMPARE(translationOf(model, PopfRow), DisassemblyModel::Translation::NotTranslated);
+    // A cache, then none again (another technique).
+    model.setTranslationCache(handBuiltCache());
+    QCOMPARE(cell(model, PopfRow, DisassemblyModel::TranslatedColumn), QStringLiteral("cc"));
+    model.setTranslationCache(nullptr);
+    QVERIFY(!model.hasTranslatedPages());
+    QCOMPARE(cell(model, PopfRow, DisassemblyModel::TranslatedColumn), QString());
+    // A new program keeps the cache: the cells follow the new rows.
+    model.setTranslationCache(handBuiltCache());
+    model.setProgram(ProgramView{});
+    QCOMPARE(model.rowCount(), 0);
+    model.setProgram(handBuiltProgram());
+    QCOMPARE(cell(model, MovCr0Row, DisassemblyModel::TranslatedColumn),
+             QStringLiteral("cc cc cc"));
+}
+
+void TestTranslationViews::disassemblyPaneShowsTranslatedBytesUnderBinaryTranslation()
+{
+    WorkbenchController controller;
+    if (!hasTechnique(controller, kBinaryTranslation))
+        QSKIP("binary translation is not built in yet");
+    controller.setTechnique(QStringLiteral("trap-and-emulate"));
+    controller.setSource(demoSource(), QStringLiteral("popf-if.asm"));
+    Hosted<DisassemblyPane> pane(controller, {1000, 600});
+    QTRY_VERIFY(controller.hasProgram());
+    QTRY_VERIFY(pane->model().rowCount() > 0);
+    QTableView &view = pane->view();
+    QVERIFY(view.isColumnHidden(DisassemblyModel::TranslatedColumn));
+
+    controller.setTechnique(kBinaryTranslation);
+    controller.waitForIdle();
+    QCoreApplication::processEvents();
+    // One step fetches the first page: the translator decodes and patches it.
+    controller.step();
+    controller.waitForIdle();
+    QCoreApplication::processEvents();
+    QVERIFY(controller.snapshot().translationCache != nullptr);
+    QTRY_VERIFY(!view.isColumnHidden(DisassemblyModel::TranslatedColumn));
+    QVERIFY(view.columnWidth(DisassemblyModel::TranslatedColumn) > 0);
+    QCOMPARE(pane->model().translationCache(), controller.snapshot().translationCache.get());
+
+    // The popf on the demo's page: its own byte in one column, int3 in the other.
+    const DisassemblyModel &model = pane->model();
+    int popf = -1;
+    int patched = 0;
+    int unchanged = 0;
+    for (int row = 0; row < model.rowCount(); ++row) {
+        const QModelIndex index = model.index(row, DisassemblyModel::InstructionColumn);
+        if (index.data().toString().startsWith(QLatin1String("popf")))
+            popf = row;
+        patched += translationOf(model, row) == DisassemblyModel::Translation::Patched;
+        unchanged += translationOf(model, row) == DisassemblyModel::Translation::Unchanged;
+    }
+    QVERIFY(popf >= 0);
+    QVERIFY(patched >= 1);
+    QVERIFY(unchanged >= 1);
+    QCOMPARE(cell(model, popf, DisassemblyModel::BytesColumn), QStringLiteral("9d"));
+    QCOMPARE(cell(model, popf, DisassemblyModel::TranslatedColumn), QStringLiteral("cc"));
+    QVERIFY(translatedToolTip(model, popf).contains(QLatin1String("popfq")));
+    // The column is wide enough for its title at this size.
+    QVERIFY(view.columnWidth(DisassemblyModel::TranslatedColumn) >=
+            view.horizontalHeader()->sectionSizeHint(DisassemblyModel::TranslatedColumn));
+
+    // Under another technique there is no cache and no column.
+    controller.setTechnique(QStringLiteral("trap-and-emulate"));
+    controller.waitForIdle();
+    QCoreApplication::processEvents();
+    QTRY_VERIFY(view.isColumnHidden(DisassemblyModel::TranslatedColumn));
+    QCOMPARE(pane->model().translationCache(), nullptr);
 }
 
 void TestTranslationViews::paneExplainsItselfUnderOtherTechniques()

@@ -7,9 +7,12 @@
 #include <QCoreApplication>
 #include <QFont>
 #include <QGuiApplication>
+#include <QLocale>
 #include <QStringList>
 #include <QtEndian>
+#include <algorithm>
 #include <array>
+#include <utility>
 
 namespace vmwb {
 
@@ -71,6 +74,12 @@ constexpr std::array<ColumnHeader, DisassemblyModel::ColumnCount> kColumns{{
      QT_TRANSLATE_NOOP("vmwb::DisassemblyModel", "The guest address of the instruction")},
     {QT_TRANSLATE_NOOP("vmwb::DisassemblyModel", "Bytes"),
      QT_TRANSLATE_NOOP("vmwb::DisassemblyModel", "The machine code, as the CPU fetches it")},
+    {QT_TRANSLATE_NOOP("vmwb::DisassemblyModel", "Translated"),
+     QT_TRANSLATE_NOOP("vmwb::DisassemblyModel",
+                       "What guest memory holds now on the pages the binary translator has "
+                       "translated: cc (int3) where it replaced a sensitive instruction by a "
+                       "callout into the monitor, the original bytes everywhere else. Empty on "
+                       "pages it has not translated.")},
     {QT_TRANSLATE_NOOP("vmwb::DisassemblyModel", "Class"),
      QT_TRANSLATE_NOOP("vmwb::DisassemblyModel",
                        "P: privileged, traps at CPL 3. S: sensitive but unprivileged, does not "
@@ -213,6 +222,20 @@ void DisassemblyModel::setColors(const WorkbenchColors &colors)
         emit dataChanged(index(0, 0), index(rowCount() - 1, ColumnCount - 1));
 }
 
+void DisassemblyModel::setTranslationCache(std::shared_ptr<const TranslationCache> cache)
+{
+    if (cache == m_translationCache)
+        return;
+    m_translationCache = std::move(cache);
+    if (!m_lines.empty())
+        emit dataChanged(index(0, TranslatedColumn), index(rowCount() - 1, TranslatedColumn));
+}
+
+bool DisassemblyModel::hasTranslatedPages() const
+{
+    return m_translationCache && !m_translationCache->pages().empty();
+}
+
 void DisassemblyModel::emitRowChanged(int row)
 {
     if (row >= 0 && row < rowCount())
@@ -251,6 +274,80 @@ QString DisassemblyModel::bytesText(const QByteArray &bytes, qsizetype limit) co
     return text;
 }
 
+DisassemblyModel::Translation DisassemblyModel::translation(const DisassemblyLine &line) const
+{
+    if (!m_translationCache)
+        return Translation::None;
+    const TranslatedPage *page = m_translationCache->page(line.address);
+    if (page == nullptr)
+        return Translation::NotTranslated;
+    if (!page->valid)
+        return Translation::Invalidated;
+    const auto size = static_cast<std::size_t>(line.bytes.size());
+    return m_translationCache->patchOverlapping(line.address, size) ? Translation::Patched
+                                                                    : Translation::Unchanged;
+}
+
+QByteArray DisassemblyModel::translatedBytes(const DisassemblyLine &line) const
+{
+    QByteArray bytes = line.bytes;
+    if (!m_translationCache)
+        return bytes;
+    for (qsizetype i = 0; i < bytes.size(); ++i) {
+        const quint64 address = line.address + static_cast<quint64>(i);
+        if (const Patch *patch = m_translationCache->patchAt(address))
+            bytes[i] = static_cast<char>(patch->patched[address - patch->address]);
+    }
+    return bytes;
+}
+
+QString DisassemblyModel::translatedToolTip(const DisassemblyLine &line) const
+{
+    switch (translation(line)) {
+    case Translation::None:
+        return {};
+    case Translation::NotTranslated:
+        return tr("Not translated yet: the translator decodes a page on the guest's first fetch "
+                  "from it.");
+    case Translation::Invalidated:
+        return tr("Invalidated: the guest wrote to this page, so the original bytes are back. "
+                  "It is guarded again, to be translated on its next fetch.");
+    case Translation::Unchanged:
+        if (line.isData)
+            return tr("Translated page: the translator leaves data as it is.");
+        return tr("Translated: these bytes run unchanged, directly on the CPU.");
+    case Translation::Patched:
+        break;
+    }
+    const Patch &patch = *m_translationCache->patchOverlapping(
+        line.address, static_cast<std::size_t>(line.bytes.size()));
+    const auto patchBytes = [&patch](const std::array<std::uint8_t, 15> &bytes) {
+        const auto length = std::min<std::size_t>(patch.length, bytes.size());
+        return QString::fromLatin1(
+            QByteArray(reinterpret_cast<const char *>(bytes.data()), static_cast<qsizetype>(length))
+                .toHex(' '));
+    };
+    QString original = patch.originalText;
+    if (original.isEmpty() && line.instruction)
+        original = line.instruction->text;
+    const auto row = [](const QString &label, const QString &text) {
+        return QStringLiteral("<tr><td><b>%1</b></td><td><tt>%2</tt></td></tr>")
+            .arg(label.toHtmlEscaped(), text.toHtmlEscaped());
+    };
+    QString html =
+        QStringLiteral("<p>%1</p>")
+            .arg(tr("Callout: the translator replaced <tt>%1</tt> by int3, which calls out to "
+                    "the monitor; the monitor emulates the original instruction.")
+                     .arg(original.toHtmlEscaped()));
+    html += QStringLiteral("<table>");
+    html += row(tr("Original bytes:"), patchBytes(patch.original));
+    html += row(tr("Patched bytes:"), patchBytes(patch.patched));
+    html +=
+        row(tr("Callouts so far:"), QLocale().toString(static_cast<qulonglong>(patch.callouts)));
+    html += QStringLiteral("</table>");
+    return html;
+}
+
 QVariant DisassemblyModel::displayText(const DisassemblyLine &line, int column) const
 {
     switch (column) {
@@ -258,6 +355,14 @@ QVariant DisassemblyModel::displayText(const DisassemblyLine &line, int column) 
         return groupedHex(line.address, m_addressDigits);
     case BytesColumn:
         return bytesText(line.bytes, kBytesShown);
+    case TranslatedColumn:
+        switch (translation(line)) {
+        case Translation::Unchanged:
+        case Translation::Patched:
+            return bytesText(translatedBytes(line), kBytesShown);
+        default:
+            return QString();
+        }
     case ClassColumn:
         if (line.isData)
             return tr("data");
@@ -324,6 +429,8 @@ QVariant DisassemblyModel::data(const QModelIndex &index, int role) const
         case BytesColumn:
             return tr("%n byte(s): %1", nullptr, static_cast<int>(line.bytes.size()))
                 .arg(bytesText(line.bytes, line.bytes.size()));
+        case TranslatedColumn:
+            return translatedToolTip(line);
         case AddressColumn:
             if (row == m_currentRow)
                 return tr("RIP is here: this instruction executes next.");
@@ -346,8 +453,16 @@ QVariant DisassemblyModel::data(const QModelIndex &index, int role) const
             return m_colors.breakpoint;
         if (column == InstructionColumn && line.instruction && !line.isData)
             return m_colors.text;
+        // The colour the Translation cache pane gives rewritten bytes.
+        if (column == TranslatedColumn && translation(line) == Translation::Patched)
+            return m_colors.flagWritten;
         return m_colors.dimText;
     case Qt::FontRole:
+        if (column == TranslatedColumn && translation(line) == Translation::Patched) {
+            QFont font;
+            font.setBold(true);
+            return font;
+        }
         if (line.isData && (column == ClassColumn || column == InstructionColumn)) {
             QFont font;
             font.setItalic(true);
@@ -376,6 +491,8 @@ QVariant DisassemblyModel::data(const QModelIndex &index, int role) const
         return m_breakpoints.contains(line.address);
     case DataRole:
         return line.isData;
+    case TranslationRole:
+        return static_cast<int>(translation(line));
     default:
         return {};
     }

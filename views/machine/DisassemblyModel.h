@@ -2,14 +2,19 @@
 
 // The loaded guest code as the decoder sees it: one row per instruction or data directive, with
 // its sensitivity class (Popek and Goldberg's privileged / sensitive / innocuous) and the row
-// RIP is on. The model holds a copy of the program, so a test can feed it without a controller.
+// RIP is on. Under binary translation a second bytes column shows what guest memory holds now
+// on each translated page: the int3 callouts beside the original bytes they replaced. The model
+// holds a copy of the program and the cache it shows, so a test can feed it without a
+// controller.
 
+#include "bt/TranslationCache.h"
 #include "common/Colors.h"
 #include "controller/Snapshot.h"
 
 #include <QAbstractTableModel>
 #include <QHash>
 #include <QSet>
+#include <memory>
 #include <optional>
 #include <vector>
 
@@ -24,6 +29,7 @@ public:
     {
         AddressColumn,
         BytesColumn,
+        TranslatedColumn, // what memory holds under binary translation
         ClassColumn,
         InstructionColumn,
         LineColumn,
@@ -38,7 +44,18 @@ public:
         CurrentRole,                   // bool: RIP is on this row
         BreakpointRole,                // bool
         DataRole,                      // bool: a data directive, not code
+        TranslationRole,               // int(Translation) of the row's page
     };
+    // What the binary translator has done to the page a row lies on.
+    enum class Translation : int
+    {
+        None,          // no translation cache (another technique)
+        NotTranslated, // the guest has not fetched from the page yet
+        Invalidated,   // the guest wrote to the page; guarded until its next fetch
+        Unchanged,     // translated; these bytes run as they are
+        Patched,       // translated; a callout replaced these bytes
+    };
+    Q_ENUM(Translation)
 
     explicit DisassemblyModel(QObject *parent = nullptr);
 
@@ -47,6 +64,13 @@ public:
     void clearCurrentAddress();
     void setBreakpointAddresses(const QSet<quint64> &addresses);
     void setColors(const WorkbenchColors &colors);
+    // The binary translator's cache (null under other techniques). Changes only the
+    // translated column's cells.
+    void setTranslationCache(std::shared_ptr<const TranslationCache> cache);
+    const TranslationCache *translationCache() const { return m_translationCache.get(); }
+    // Whether the translator has translated any page yet: the pane shows the translated
+    // column only then.
+    bool hasTranslatedPages() const;
 
     // The row RIP is on, or -1.
     int currentRow() const { return m_currentRow; }
@@ -71,6 +95,11 @@ private:
     QVariant displayText(const DisassemblyLine &line, int column) const;
     QString instructionToolTip(const DisassemblyLine &line) const;
     QString bytesText(const QByteArray &bytes, qsizetype limit) const;
+    Translation translation(const DisassemblyLine &line) const;
+    // The line's bytes as guest memory holds them now: the program's, with the patches on
+    // valid pages written over them.
+    QByteArray translatedBytes(const DisassemblyLine &line) const;
+    QString translatedToolTip(const DisassemblyLine &line) const;
     void emitRowChanged(int row);
 
     std::vector<DisassemblyLine> m_lines;
@@ -80,6 +109,7 @@ private:
     int m_currentRow = -1;
     int m_addressDigits = 8;
     WorkbenchColors m_colors;
+    std::shared_ptr<const TranslationCache> m_translationCache;
 };
 
 } // namespace vmwb

@@ -266,6 +266,8 @@ DisassemblyPane::DisassemblyPane(WorkbenchController &controller, QWidget *paren
         if (line > 0)
             emit lineActivated(line);
     });
+    // Shown once the binary translator has translated a page (see showTranslation()).
+    m_view->setColumnHidden(DisassemblyModel::TranslatedColumn, true);
     applyColors();
     fitColumns();
 }
@@ -289,7 +291,20 @@ void DisassemblyPane::refresh()
         m_model->setCurrentAddress(c.snapshot().rip);
     else
         m_model->clearCurrentAddress();
+    showTranslation();
     followRip();
+}
+
+void DisassemblyPane::showTranslation()
+{
+    m_model->setTranslationCache(controller().snapshot().translationCache);
+    const bool shown = m_model->hasTranslatedPages();
+    if (shown != m_view->isColumnHidden(DisassemblyModel::TranslatedColumn))
+        return;
+    m_view->setColumnHidden(DisassemblyModel::TranslatedColumn, !shown);
+    fitBytesColumns();
+    updateLegend();
+    emit translatedColumnShown(shown);
 }
 
 bool DisassemblyPane::showAddress(quint64 address)
@@ -335,36 +350,60 @@ void DisassemblyPane::fitColumns()
     m_view->resizeColumnsToContents();
     m_bytesContentWidth = m_view->columnWidth(DisassemblyModel::BytesColumn);
     header->setStretchLastSection(true);
-    fitBytesColumn();
+    fitBytesColumns();
 }
 
-void DisassemblyPane::fitBytesColumn()
+void DisassemblyPane::fitBytesColumns()
 {
     // The instruction is what the class reads; in a narrow pane the bytes give way first
-    // (elided, with all of them in the tooltip), from six bytes down to one.
-    const QFontMetrics metrics(valueFont().resolve(m_view->font()));
+    // (elided, with all of them in the tooltip), from six bytes down to one. Under binary
+    // translation the translated bytes share the room with the original ones but keep their
+    // title readable: they are what the technique is about.
+    const QFont font = valueFont().resolve(m_view->font());
+    QFont bold = font;
+    bold.setBold(true);
+    const QFontMetrics metrics(font);
+    const QFontMetrics boldMetrics(bold);
     const int padding = 2 * m_view->style()->pixelMetric(QStyle::PM_FocusFrameHMargin) + 2;
-    const int sixBytes = metrics.horizontalAdvance(QStringLiteral("00 00 00 00 00 00 ")) + padding;
+    const QString sixBytes = QStringLiteral("00 00 00 00 00 00 ");
     const int oneByte = metrics.horizontalAdvance(QStringLiteral("00 ")) +
                         metrics.horizontalAdvance(QChar(0x2026)) + padding;
     const QHeaderView *header = m_view->horizontalHeader();
     int others = 0;
     for (int column = 0; column < DisassemblyModel::LineColumn; ++column) {
-        if (column != DisassemblyModel::BytesColumn)
+        if (column != DisassemblyModel::BytesColumn && column != DisassemblyModel::TranslatedColumn)
             others += header->sectionSize(column);
     }
     const int lineColumn = header->sectionSizeHint(DisassemblyModel::LineColumn);
     const int available = m_view->viewport()->width() - others - lineColumn;
-    const int width = std::clamp(available, std::min(oneByte, m_bytesContentWidth),
-                                 std::min(sixBytes, m_bytesContentWidth));
-    if (width != header->sectionSize(DisassemblyModel::BytesColumn))
-        m_view->setColumnWidth(DisassemblyModel::BytesColumn, width);
+    const auto fit = [this, header](int column, int room, int least, int most) {
+        const int width = std::clamp(room, std::min(least, most), most);
+        if (width != header->sectionSize(column))
+            m_view->setColumnWidth(column, width);
+    };
+    const int bytesMost =
+        std::min(metrics.horizontalAdvance(sixBytes) + padding, m_bytesContentWidth);
+    if (header->isSectionHidden(DisassemblyModel::TranslatedColumn)) {
+        fit(DisassemblyModel::BytesColumn, available, oneByte, bytesMost);
+        return;
+    }
+    // Two narrow columns side by side: neither title may be cut, or they run together.
+    const int bytesLeast =
+        std::max(oneByte, header->sectionSizeHint(DisassemblyModel::BytesColumn));
+    // Patched bytes are bold, which may be wider even in a fixed-pitch font.
+    const int title = header->sectionSizeHint(DisassemblyModel::TranslatedColumn);
+    const int translatedMost = std::max(title, bytesMost + boldMetrics.horizontalAdvance(sixBytes) -
+                                                   metrics.horizontalAdvance(sixBytes));
+    fit(DisassemblyModel::TranslatedColumn, available / 2, std::max(oneByte, title),
+        translatedMost);
+    fit(DisassemblyModel::BytesColumn,
+        available - header->sectionSize(DisassemblyModel::TranslatedColumn), bytesLeast, bytesMost);
 }
 
 bool DisassemblyPane::eventFilter(QObject *watched, QEvent *event)
 {
     if (watched == m_view->viewport() && event->type() == QEvent::Resize)
-        fitBytesColumn();
+        fitBytesColumns();
     return Pane::eventFilter(watched, event);
 }
 
@@ -373,6 +412,13 @@ void DisassemblyPane::applyColors()
     const WorkbenchColors colors = WorkbenchColors::forPalette(palette());
     m_model->setColors(colors);
     m_delegate->setColors(colors);
+    updateLegend();
+    m_view->viewport()->update();
+}
+
+void DisassemblyPane::updateLegend()
+{
+    const WorkbenchColors colors = WorkbenchColors::forPalette(palette());
     // Each entry keeps its badge and its words together when the legend wraps.
     const auto entry = [&colors](Sensitivity sensitivity, const QString &text) {
         return QStringLiteral("<span style=\"white-space:nowrap;\">"
@@ -381,11 +427,18 @@ void DisassemblyPane::applyColors()
             .arg(colors.sensitivity(sensitivity).name(),
                  DisassemblyModel::badgeText(sensitivity).toHtmlEscaped(), text.toHtmlEscaped());
     };
-    m_legend->setText(
+    QString legend =
         entry(Sensitivity::Privileged, tr("privileged: traps at CPL 3")) +
         QStringLiteral(" &nbsp; ") +
-        entry(Sensitivity::SensitiveUnprivileged, tr("sensitive, unprivileged: runs unseen")));
-    m_view->viewport()->update();
+        entry(Sensitivity::SensitiveUnprivileged, tr("sensitive, unprivileged: runs unseen"));
+    if (!m_view->isColumnHidden(DisassemblyModel::TranslatedColumn)) {
+        // As the Translation cache pane marks rewritten bytes.
+        legend += QStringLiteral(" &nbsp; <span style=\"white-space:nowrap; color:%1\">"
+                                 "<b>cc</b> %2</span>")
+                      .arg(colors.flagWritten.name(),
+                           tr("= int3, a callout into the monitor").toHtmlEscaped());
+    }
+    m_legend->setText(legend);
 }
 
 void DisassemblyPane::changeEvent(QEvent *event)

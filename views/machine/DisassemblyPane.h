@@ -1,7 +1,9 @@
 #pragma once
 
 // The guest code as the CPU sees it, following RIP: tokens coloured by kind, a badge for each
-// instruction's sensitivity class, and a legend saying what the badges mean.
+// instruction's sensitivity class, and a legend saying what the badges mean. Under binary
+// translation, once the translator has translated a page, a second bytes column shows what
+// guest memory holds now, the int3 callouts beside the original bytes they replaced.
 
 #include "common/Pane.h"
 
@@ -29,6 +31,9 @@ public:
 signals:
     // The user double-clicked (or pressed Enter on) a row that came from this source line.
     void lineActivated(int line);
+    // The Translated column appeared (binary translation translated a page) or went away:
+    // the window may give the pane room for it.
+    void translatedColumnShown(bool shown);
 
 protected:
     void refresh() override;
@@ -37,8 +42,10 @@ protected:
 
 private:
     void applyColors();
+    void updateLegend();
     void fitColumns();
-    void fitBytesColumn();
+    void fitBytesColumns();
+    void showTranslation();
     void followRip();
 
     DisassemblyModel *m_model = nullptr;
