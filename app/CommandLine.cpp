@@ -91,6 +91,33 @@ void printJson(const QJsonObject &object)
     out().flush();
 }
 
+// The snippet file of `command FILE.asm [options]`, or the exit code to return at once (help
+// printed, or an error reported with the usage).
+struct ParsedSnippetCommand
+{
+    std::optional<QString> path;
+    int exitCode = kOk;
+};
+
+ParsedSnippetCommand parseSnippetCommand(QCommandLineParser &parser, const QStringList &arguments,
+                                         const QString &command)
+{
+    if (!parser.parse(arguments)) {
+        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
+        return {std::nullopt, kBadInput};
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        out() << parser.helpText();
+        return {std::nullopt, kOk};
+    }
+    const QStringList positional = parser.positionalArguments();
+    if (positional.size() != 2) {
+        err() << tr("error: %1 needs exactly one snippet file").arg(command) << "\n" << usage();
+        return {std::nullopt, kBadInput};
+    }
+    return {positional.at(1), kOk};
+}
+
 int runSnippet(const QStringList &arguments)
 {
     QCommandLineParser parser;
@@ -121,19 +148,9 @@ int runSnippet(const QStringList &arguments)
                           .arg(defaults.arg(Trace::kDefaultStorageLimit)),
                       QStringLiteral("N"), QString::number(Trace::kDefaultStorageLimit)});
     parser.addOption({QStringLiteral("json"), tr("print one JSON object")});
-    if (!parser.parse(arguments)) {
-        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
-        return kBadInput;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        out() << parser.helpText();
-        return kOk;
-    }
-    const QStringList positional = parser.positionalArguments();
-    if (positional.size() != 2) {
-        err() << tr("error: run needs exactly one snippet file") << "\n" << usage();
-        return kBadInput;
-    }
+    const auto parsed = parseSnippetCommand(parser, arguments, QStringLiteral("run"));
+    if (!parsed.path)
+        return parsed.exitCode;
     SessionOptions options;
     options.technique = parser.value(QStringLiteral("technique"));
     options.costPreset = parser.value(QStringLiteral("cost-preset"));
@@ -146,7 +163,7 @@ int runSnippet(const QStringList &arguments)
     options.maxInstructions = *budget;
     options.eventLimit = *events;
 
-    const QString path = positional.at(1);
+    const QString path = *parsed.path;
     const Assembler assembler;
     AssemblerResult assembled = assembler.assembleFile(path);
     if (!assembled.ok()) {
@@ -221,20 +238,10 @@ int paravirtualizeSnippet(const QStringList &arguments)
                       QStringLiteral("OUT.asm")});
     parser.addOption({QStringLiteral("diff-only"), tr("print only the unified diff")});
     parser.addOption({QStringLiteral("json"), tr("print one JSON object")});
-    if (!parser.parse(arguments)) {
-        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
-        return kBadInput;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        out() << parser.helpText();
-        return kOk;
-    }
-    const QStringList positional = parser.positionalArguments();
-    if (positional.size() != 2) {
-        err() << tr("error: paravirtualize needs exactly one snippet file") << "\n" << usage();
-        return kBadInput;
-    }
-    const QString path = positional.at(1);
+    const auto parsed = parseSnippetCommand(parser, arguments, QStringLiteral("paravirtualize"));
+    if (!parsed.path)
+        return parsed.exitCode;
+    const QString path = *parsed.path;
     const auto source = readSnippet(path);
     if (!source)
         return kBadInput;

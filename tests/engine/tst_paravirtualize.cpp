@@ -380,12 +380,12 @@ void TestParavirtualize::popfDemoRunsLikeNative()
     QCOMPARE(native->status(), RunStatus::Exited);
     QCOMPARE(pv->status(), RunStatus::Exited);
     QVERIFY(native->ports().exitCode().value_or(0) > 0);
-    // "ticks before the critical section: N, after popf: M": N is the same; M, counted while
-    // the guest also prints, may be larger by the instructions the paravirtual glue adds.
-    const QString before = QString::fromLatin1(native->ports().console()).section(',', 0, 0);
-    QVERIFY(before.startsWith(QStringLiteral("ticks before the critical section: ")));
-    QCOMPARE(QString::fromLatin1(pv->ports().console()).section(',', 0, 0), before);
-    QVERIFY2(pv->ports().console().contains(", after popf: "), pv->ports().console().constData());
+    // "ticks before the critical section: N, after popf: M": the demo counts both before it
+    // prints anything, so the instructions the paravirtual glue adds to printing cannot add
+    // ticks, and the paravirtual guest sees exactly the native ones.
+    QVERIFY(native->ports().console().startsWith("ticks before the critical section: "));
+    QCOMPARE(pv->ports().console(), native->ports().console());
+    QCOMPARE(pv->ports().exitCode(), native->ports().exitCode());
     compareTicks(*native, *pv, native->ports().exitCode().value_or(0),
                  pv->ports().exitCode().value_or(0));
     // Under trap-and-emulate the popf loses the interrupts; paravirtualized, it does not.
