@@ -147,6 +147,14 @@ int runSnippet(const QStringList &arguments)
                       tr("how many events to keep in the report (%1)")
                           .arg(defaults.arg(Trace::kDefaultStorageLimit)),
                       QStringLiteral("N"), QString::number(Trace::kDefaultStorageLimit)});
+    parser.addOption({QStringLiteral("vmcs-control"),
+                      tr("hardware-assisted only: turn a VM-execution control on or off, e.g. "
+                         "hlt-exiting=off (repeatable; see the VMCS pane for the names)"),
+                      QStringLiteral("NAME=on|off")});
+    parser.addOption({QStringLiteral("vmcs-field"),
+                      tr("hardware-assisted only: write a VMCS field by the SDM's name, e.g. "
+                         "EXCEPTION_BITMAP=0x4001 (repeatable)"),
+                      QStringLiteral("NAME=VALUE")});
     parser.addOption({QStringLiteral("json"), tr("print one JSON object")});
     const auto parsed = parseSnippetCommand(parser, arguments, QStringLiteral("run"));
     if (!parsed.path)
@@ -162,6 +170,32 @@ int runSnippet(const QStringList &arguments)
     options.timerPeriod = *timer;
     options.maxInstructions = *budget;
     options.eventLimit = *events;
+    for (const QString &setting : parser.values(QStringLiteral("vmcs-control"))) {
+        const QString name = setting.section(QLatin1Char('='), 0, 0).trimmed();
+        const QString value = setting.section(QLatin1Char('='), 1).trimmed().toLower();
+        const bool on = value == QLatin1String("on") || value == QLatin1String("1");
+        const bool off = value == QLatin1String("off") || value == QLatin1String("0");
+        if (name.isEmpty() || (!on && !off)) {
+            err() << tr("error: --vmcs-control wants NAME=on or NAME=off, not \"%1\"").arg(setting)
+                  << "\n";
+            return kBadInput;
+        }
+        options.vmcsControls[name] = on;
+    }
+    for (const QString &setting : parser.values(QStringLiteral("vmcs-field"))) {
+        const QString name = setting.section(QLatin1Char('='), 0, 0).trimmed().toUpper();
+        const QString text = setting.section(QLatin1Char('='), 1).trimmed();
+        bool ok = false;
+        const std::uint64_t value = text.toULongLong(&ok, 0);
+        if (name.isEmpty() || !ok) {
+            err() << tr("error: --vmcs-field wants NAME=VALUE (a number, 0x... for hex), not "
+                        "\"%1\"")
+                         .arg(setting)
+                  << "\n";
+            return kBadInput;
+        }
+        options.vmcsFields[name] = value;
+    }
 
     const QString path = *parsed.path;
     const Assembler assembler;

@@ -2,6 +2,8 @@
 
 #include "core/Hex.h"
 #include "run/Session.h"
+#include "vmm/HardwareAssisted.h"
+#include "vmx/Vmcs.h"
 
 #include <QCoreApplication>
 #include <QJsonArray>
@@ -88,6 +90,26 @@ QJsonObject eventJson(const Event &event)
     return json;
 }
 
+// The VMCS fields whose values the run changed, and the controls it ran with.
+QJsonObject vmcsJson(const HardwareAssisted &technique)
+{
+    QJsonObject changed;
+    const vmx::Vmcs &now = *technique.vmcs();
+    for (const vmx::Field field : now.changedFrom(technique.initialVmcs())) {
+        const vmx::FieldInfo &info = vmx::fieldInfo(field);
+        changed.insert(
+            QLatin1String(info.name),
+            QJsonObject{{QStringLiteral("encoding"), hex(info.encoding())},
+                        {QStringLiteral("before"), hex(technique.initialVmcs().read(field))},
+                        {QStringLiteral("after"), hex(now.read(field))}});
+    }
+    QJsonObject controls;
+    for (const vmx::ControlInfo &control : vmx::allControls())
+        controls.insert(QLatin1String(control.id), now.control(control.control));
+    return QJsonObject{{QStringLiteral("fields_changed"), changed},
+                       {QStringLiteral("controls"), controls}};
+}
+
 } // namespace
 
 QJsonObject reportJson(const Session &session)
@@ -111,6 +133,13 @@ QJsonObject reportJson(const Session &session)
     json.insert(QStringLiteral("registers"), registersJson(session.machine().cpu()));
     json.insert(QStringLiteral("virtual_cpu"),
                 virtualCpuJson(session.guestView(), session.pendingInterrupts()));
+    if (const auto *hardware = dynamic_cast<const HardwareAssisted *>(&session.technique())) {
+        QJsonObject exits;
+        for (const auto &[reason, count] : hardware->exitCounts())
+            exits.insert(vmx::exitReasonKey(reason), static_cast<qint64>(count));
+        json.insert(QStringLiteral("vm_exits"), exits);
+        json.insert(QStringLiteral("vmcs"), vmcsJson(*hardware));
+    }
 
     QJsonObject counts;
     counts.insert(QStringLiteral("traps"), static_cast<qint64>(trace.count(EventKind::Trap)));
@@ -131,6 +160,7 @@ QJsonObject reportJson(const Session &session)
                   static_cast<qint64>(trace.count(EventKind::Translation)));
     counts.insert(QStringLiteral("invalidations"),
                   static_cast<qint64>(trace.count(EventKind::Invalidation)));
+    counts.insert(QStringLiteral("vm_exits"), static_cast<qint64>(trace.count(EventKind::VmExit)));
     counts.insert(QStringLiteral("events_not_stored"), static_cast<qint64>(trace.dropped()));
     json.insert(QStringLiteral("counts"), counts);
 

@@ -4,6 +4,8 @@
 #include "hw/Rflags.h"
 #include "machine/Operands.h"
 #include "machine/Platform.h"
+#include "vmm/HardwareAssisted.h"
+#include "vmx/Vmcs.h"
 
 #include <QCoreApplication>
 #include <QStringList>
@@ -27,10 +29,39 @@ const CostPreset &findPreset(const CostPresets &presets, const QString &id)
     throw OptionError(tr("unknown cost preset \"%1\" (known: %2)").arg(id, known.join(", ")));
 }
 
-std::unique_ptr<Technique> createTechnique(const TechniqueRegistry &registry, const QString &id)
+std::unique_ptr<Technique> createTechnique(const TechniqueRegistry &registry, const QString &id,
+                                           const std::map<QString, bool> &vmcsControls,
+                                           const std::map<QString, std::uint64_t> &vmcsFields)
 {
-    if (auto technique = registry.create(id))
+    if (auto technique = registry.create(id)) {
+        if (vmcsControls.empty() && vmcsFields.empty())
+            return technique;
+        auto *hardware = dynamic_cast<HardwareAssisted *>(technique.get());
+        if (!hardware) {
+            throw OptionError(tr("VMCS controls and fields apply to the hardware-assisted "
+                                 "technique only, not to \"%1\"")
+                                  .arg(id));
+        }
+        for (const auto &[name, on] : vmcsControls) {
+            if (vmx::controlNamed(name))
+                continue;
+            QStringList known;
+            for (const vmx::ControlInfo &control : vmx::allControls())
+                known << QLatin1String(control.id);
+            throw OptionError(
+                tr("unknown VMCS control \"%1\" (known: %2)").arg(name, known.join(", ")));
+        }
+        for (const auto &[name, value] : vmcsFields) {
+            if (!vmx::fieldNamed(name)) {
+                throw OptionError(tr("unknown VMCS field \"%1\" (the SDM's names, e.g. "
+                                     "EXCEPTION_BITMAP or CR0_GUEST_HOST_MASK)")
+                                      .arg(name));
+            }
+        }
+        hardware->setControls(vmcsControls);
+        hardware->setFields(vmcsFields);
         return technique;
+    }
     QStringList known;
     for (const auto &info : registry.techniques())
         known << info.id;
@@ -61,7 +92,9 @@ Session::Session(AssembledProgram program, SessionOptions options,
                  const TechniqueRegistry &techniques, const CostPresets &presets)
     : m_program(std::move(program)), m_options(std::move(options)),
       m_costs(findPreset(presets, m_options.costPreset)),
-      m_technique(createTechnique(techniques, m_options.technique)), m_trace(m_options.eventLimit)
+      m_technique(createTechnique(techniques, m_options.technique, m_options.vmcsControls,
+                                  m_options.vmcsFields)),
+      m_trace(m_options.eventLimit)
 {
     if (m_options.memorySize % 4096 != 0 || m_options.memorySize < 2 * 1024 * 1024 ||
         m_options.memorySize > platform::kMaxGuestMemory)
@@ -325,6 +358,7 @@ bool Session::watches(const Instruction &instruction)
 WatchAction Session::onWatched(const Instruction &instruction)
 {
     if (nondeterministic(instruction)) {
+        m_technique->beforeNondeterministic(*m_monitor, instruction);
         emulateNondeterministic(instruction);
         m_machine->continueAt(instruction.nextAddress(), true);
         return WatchAction::Handled;

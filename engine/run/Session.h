@@ -16,6 +16,7 @@
 #include <QString>
 #include <bitset>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <stdexcept>
 
@@ -31,6 +32,12 @@ struct SessionOptions
     QString costPreset = CostPresets::defaultId();
     std::size_t memorySize = 16 * 1024 * 1024;
     std::size_t eventLimit = Trace::kDefaultStorageLimit;
+    // Hardware-assisted only: VM-execution controls turned on or off over the VMCS defaults,
+    // by vmx::ControlInfo::id ("hlt-exiting" -> false). An unknown name is an OptionError.
+    std::map<QString, bool> vmcsControls;
+    // Hardware-assisted only: VMCS fields written over the defaults, by the SDM's name
+    // ("EXCEPTION_BITMAP" -> 0x4001), after the controls. An unknown name is an OptionError.
+    std::map<QString, std::uint64_t> vmcsFields;
 };
 
 // An option the session cannot work with (unknown technique or cost preset, a program that

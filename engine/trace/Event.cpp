@@ -19,6 +19,7 @@ const char *eventKindName(EventKind kind)
         "callout",
         "translation",
         "invalidation",
+        "vm_exit",
     };
     return kNames[static_cast<std::size_t>(kind)];
 }

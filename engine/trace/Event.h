@@ -28,9 +28,10 @@ enum class EventKind : std::uint8_t
     Callout,      // binary translation: a patched sensitive instruction called into the monitor
     Translation,  // binary translation: a guest code page was translated (patched in place)
     Invalidation, // binary translation: the guest wrote to translated code; the page was restored
+    VmExit,       // hardware-assisted: the CPU left the guest (VMX non-root) for the monitor
 };
 
-inline constexpr std::size_t kEventKindCount = 14;
+inline constexpr std::size_t kEventKindCount = 15;
 
 // Stable names used in JSON output and filters.
 const char *eventKindName(EventKind kind);

@@ -9,7 +9,7 @@
 
 namespace vmwb {
 
-class Native final : public Technique
+class Native : public Technique
 {
 public:
     static const TechniqueInfo &staticInfo();
@@ -24,7 +24,7 @@ public:
     VirtualCpu guestView(const Monitor &monitor) const override;
     std::uint64_t interruptArrivalCycles(const Monitor &monitor) const override;
 
-private:
+protected:
     // Delivers an exception through the guest's IDT; `reason` says why the CPU raised it.
     void raise(Monitor &monitor, const CpuException &exception, const QString &reason);
     WatchAction moveToControlRegister(Monitor &monitor, const Instruction &instruction);

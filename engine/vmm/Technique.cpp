@@ -1,6 +1,7 @@
 #include "vmm/Technique.h"
 
 #include "vmm/BinaryTranslation.h"
+#include "vmm/HardwareAssisted.h"
 #include "vmm/Native.h"
 #include "vmm/Paravirtual.h"
 #include "vmm/TrapAndEmulate.h"
@@ -15,6 +16,8 @@ TechniqueRegistry TechniqueRegistry::builtIn()
     registry.add(Paravirtual::staticInfo(), [] { return std::make_unique<Paravirtual>(); });
     registry.add(BinaryTranslation::staticInfo(),
                  [] { return std::make_unique<BinaryTranslation>(); });
+    registry.add(HardwareAssisted::staticInfo(),
+                 [] { return std::make_unique<HardwareAssisted>(); });
     return registry;
 }
 

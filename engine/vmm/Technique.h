@@ -16,6 +16,9 @@ namespace vmwb {
 
 class Monitor;
 class TranslationCache;
+namespace vmx {
+class Vmcs;
+}
 
 struct TechniqueInfo
 {
@@ -59,6 +62,13 @@ public:
         (void)monitor;
         (void)vector;
     }
+    // An instruction whose result the workbench supplies to keep runs deterministic (rdtsc,
+    // rdrand) is about to be emulated: a technique that would trap or exit on it says so here.
+    virtual void beforeNondeterministic(Monitor &monitor, const Instruction &instruction)
+    {
+        (void)monitor;
+        (void)instruction;
+    }
     // The guest fetched from a page the technique guarded (Machine::guardFetches()).
     virtual void onGuardedFetch(Monitor &monitor, std::uint64_t page)
     {
@@ -76,6 +86,8 @@ public:
     }
     // What a binary translator has translated; nullptr for every other technique.
     virtual const TranslationCache *translationCache() const { return nullptr; }
+    // The VMCS of hardware-assisted execution; nullptr for every other technique.
+    virtual const vmx::Vmcs *vmcs() const { return nullptr; }
 };
 
 class TechniqueRegistry

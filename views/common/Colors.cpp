@@ -89,6 +89,8 @@ QColor WorkbenchColors::event(EventKind kind) const
         return dark ? QColor(0x26, 0xa6, 0x9a) : QColor(0x00, 0x79, 0x6b);
     case EventKind::Callout:
         return dark ? QColor(0x5c, 0x9c, 0xe6) : QColor(0x15, 0x65, 0xc0);
+    case EventKind::VmExit:
+        return dark ? QColor(0xf0, 0x8a, 0x4b) : QColor(0xbf, 0x36, 0x0c);
     case EventKind::Translation:
     case EventKind::Invalidation:
         return dark ? QColor(0x9e, 0x9e, 0xc8) : QColor(0x5c, 0x5c, 0x8a);

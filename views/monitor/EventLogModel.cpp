@@ -77,6 +77,11 @@ constexpr std::array<EventKindDescriptor, kEventKindCount> kKinds{{
      QT_TRANSLATE_NOOP("vmwb::EventLogModel",
                        "The guest wrote to translated code: the original bytes were restored and "
                        "the page guarded again.")},
+    {EventKind::VmExit, QT_TRANSLATE_NOOP("vmwb::EventLogModel", "VM exit"),
+     QT_TRANSLATE_NOOP("vmwb::EventLogModel", "VM exits"),
+     QT_TRANSLATE_NOOP("vmwb::EventLogModel",
+                       "The CPU left the guest (VMX non-root) for the monitor, as the VMCS "
+                       "controls say; the monitor handled the exit and entered the guest again.")},
 }};
 
 // The table is indexed by the enum: every kind has its row, in order.
