@@ -85,6 +85,7 @@ void TestCommandLine::runPrintsJson_data()
     // The unmodified demo under paravirtual: cli traps and is emulated; only the popf that
     // should re-enable interrupts is a hole (the pushf before it pushes IF = 1, as meant).
     QTest::newRow("paravirtual, unmodified") << QStringLiteral("paravirtual") << 0 << 1;
+    QTest::newRow("hardware-assisted") << QStringLiteral("hardware-assisted") << 12 << 0;
 }
 
 void TestCommandLine::runPrintsJson()
@@ -106,6 +107,19 @@ void TestCommandLine::runPrintsJson()
         report.value(QStringLiteral("counts")).toObject().value(QStringLiteral("holes")).toInt(),
         holes);
     QVERIFY(report.value(QStringLiteral("events")).toArray().size() > 0);
+    // Hardware-assisted adds its exits by reason and the VMCS fields the run changed.
+    QCOMPARE(report.contains(QStringLiteral("vm_exits")),
+             technique == QLatin1String("hardware-assisted"));
+    if (technique == QLatin1String("hardware-assisted")) {
+        const QJsonObject exits = report.value(QStringLiteral("vm_exits")).toObject();
+        QVERIFY(exits.value(QStringLiteral("external_interrupt")).toInt() > 0);
+        QVERIFY(exits.value(QStringLiteral("io_instruction")).toInt() > 0);
+        QVERIFY(report.value(QStringLiteral("vmcs"))
+                    .toObject()
+                    .value(QStringLiteral("fields_changed"))
+                    .toObject()
+                    .contains(QStringLiteral("VM_EXIT_REASON")));
+    }
 }
 
 void TestCommandLine::runPrintsReadableText()
@@ -147,6 +161,24 @@ void TestCommandLine::badInputExitsWithTwoAndNamesTheLine_data()
         << "fine.asm" << QByteArray("hlt\n")
         << QStringList{QStringLiteral("--timer-period"), QStringLiteral("fast")}
         << QByteArray("--timer-period expects a whole number");
+    const QStringList hardware{QStringLiteral("--technique"), QStringLiteral("hardware-assisted")};
+    QTest::newRow("unknown VMCS control")
+        << "fine.asm" << QByteArray("hlt\n")
+        << hardware + QStringList{QStringLiteral("--vmcs-control"), QStringLiteral("hlt-exit=on")}
+        << QByteArray("unknown VMCS control \"hlt-exit\"");
+    QTest::newRow("VMCS control neither on nor off")
+        << "fine.asm" << QByteArray("hlt\n")
+        << hardware +
+               QStringList{QStringLiteral("--vmcs-control"), QStringLiteral("hlt-exiting=maybe")}
+        << QByteArray("--vmcs-control wants NAME=on or NAME=off");
+    QTest::newRow("unknown VMCS field")
+        << "fine.asm" << QByteArray("hlt\n")
+        << hardware + QStringList{QStringLiteral("--vmcs-field"), QStringLiteral("GUEST_RIPP=1")}
+        << QByteArray("unknown VMCS field \"GUEST_RIPP\"");
+    QTest::newRow("VMCS control under another technique")
+        << "fine.asm" << QByteArray("hlt\n")
+        << QStringList{QStringLiteral("--vmcs-control"), QStringLiteral("hlt-exiting=off")}
+        << QByteArray("apply to the hardware-assisted technique only");
 }
 
 void TestCommandLine::badInputExitsWithTwoAndNamesTheLine()
