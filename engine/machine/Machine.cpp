@@ -155,6 +155,7 @@ ExecuteResult Machine::execute(std::uint64_t deadline)
     if (!m_booted)
         throw EngineError("execute() before boot()");
     m_deadline = deadline;
+    forgetFastBlock();
     m_cr3 = m_cpu->read(Register::Cr3);
     const auto finish = [this](StopReason reason, CpuError error = CpuError::None) {
         disarmDeadlineStop();
@@ -196,6 +197,7 @@ ExecuteResult Machine::execute(std::uint64_t deadline)
             // run, and RIP was not stored (see onBlock).
             m_cpu->write(Register::Rip, m_current->start);
             m_current = nullptr;
+            forgetFastBlock();
             m_stop = InternalStop::External;
         }
         if (m_current)
@@ -370,6 +372,7 @@ bool Machine::writeLinear(std::uint64_t linear, const void *buffer, std::size_t 
         if (auto it = m_codePages.find(*physical & ~(paging::kPageSize4K - 1));
             it != m_codePages.end())
             ++it->second.generation;
+        forgetFastBlock();
         linear += chunk;
         in += chunk;
         left -= chunk;
@@ -423,6 +426,7 @@ const Instruction *Machine::instructionAt(std::uint64_t linear) const
 
 void Machine::forgetDecodedCode()
 {
+    forgetFastBlock();
     m_current = nullptr;
     m_lastBlock = nullptr;
     m_lastClosed = nullptr;
@@ -434,23 +438,20 @@ void Machine::forgetDecodedCode()
 
 void Machine::onBlock(std::uint64_t address, std::uint32_t size)
 {
-    // The common case first: a loop running its block again, far from the deadline.
-    Block *block = m_lastBlock;
-    if (block && block == m_current && block->start == address && block->size == size &&
-        block->trusted() && !m_externalStop.load(std::memory_order_relaxed) &&
-        m_deferredWork.empty()) {
-        const std::uint64_t retired = m_retired + block->count() - m_currentCounted;
-        if (retired + block->count() <= m_deadline) {
-            m_retired = retired;
-            m_currentCounted = 0;
-            return;
-        }
+    // The common case first: a loop running its block again, far from the deadline. The block
+    // is m_current, trusted (its page write-protected and unchanged), and no work waits.
+    if (address == m_fastStart && size == m_fastSize && m_retired < m_fastRetiredLimit &&
+        !m_externalStop.load(std::memory_order_relaxed)) {
+        m_retired += m_fastCount - m_currentCounted; // the run that just ended
+        m_currentCounted = 0;
+        return;
     }
     onBlockSlow(address, size);
 }
 
 void Machine::onBlockSlow(std::uint64_t address, std::uint32_t size)
 {
+    forgetFastBlock();
     if (m_booting)
         return;
     if (m_current) {
@@ -507,6 +508,13 @@ void Machine::onBlockSlow(std::uint64_t address, std::uint32_t size)
     }
     m_current = block;
     m_currentCounted = 0;
+    if (block->trusted() && m_deferredWork.empty()) {
+        m_fastStart = block->start;
+        m_fastSize = block->size;
+        m_fastCount = count;
+        // The next run of the block is counted when the one after starts; both must fit.
+        m_fastRetiredLimit = m_deadline >= 2 * count ? m_deadline - 2 * count + 1 : 0;
+    }
 }
 
 Machine::Block *Machine::blockAt(std::uint64_t address, std::uint32_t size)
@@ -613,6 +621,7 @@ void Machine::onWriteToProtectedPage(std::uint64_t address, std::size_t size, st
         return;
     CodePage &state = it->second;
     ++state.generation;
+    forgetFastBlock();
     // Written twice: code and data share the page; comparing its blocks is cheaper than a
     // fault on every write.
     state.hot = ++state.writes >= 2;
@@ -665,6 +674,7 @@ bool Machine::storeForGuest(std::uint64_t address, std::size_t size, std::uint64
             if (it->second.code.test(offset + b)) {
                 overCode = true;
                 ++it->second.generation; // its blocks are compared with memory again
+                forgetFastBlock();
                 break;
             }
         }
@@ -744,6 +754,7 @@ void Machine::atNextBlock(std::function<void()> work)
         return;
     }
     m_deferredWork.push_back(std::move(work));
+    forgetFastBlock();
 }
 
 void Machine::watchAccesses(std::uint64_t page, bool reads)
@@ -1069,6 +1080,7 @@ void Machine::closeBlockAt(std::uint64_t rip)
     m_lastClosed = m_current;
     m_lastClosedIndex = index;
     m_current = nullptr;
+    forgetFastBlock();
 }
 
 bool Machine::lastInstructionWasHlt(std::uint64_t rip) const

@@ -226,6 +226,7 @@ private:
 
     void onBlock(std::uint64_t address, std::uint32_t size) override;
     void onBlockSlow(std::uint64_t address, std::uint32_t size);
+    void forgetFastBlock() { m_fastStart = kNoFastBlock; }
     void onCodeHook(std::uint64_t address) override;
     void onInterrupt(std::uint32_t vector) override;
     void onInvalidInstruction() override;
@@ -255,6 +256,13 @@ private:
     const Instruction *watchedAt(std::uint64_t address);
 
     // Read on every translation block the guest runs: kept together, first.
+    // The loop fast path: the block that is running again and again, while nothing that could
+    // change how it is counted has happened (see onBlock(); forgetFastBlock() ends it).
+    static constexpr std::uint64_t kNoFastBlock = ~0ULL;
+    std::uint64_t m_fastStart = kNoFastBlock;
+    std::uint64_t m_fastCount = 0;
+    std::uint64_t m_fastRetiredLimit = 0; // below it, one more run fits before the deadline
+    std::uint32_t m_fastSize = 0;
     Block *m_lastBlock = nullptr;       // most recently looked up (the common case is a loop)
     Block *m_current = nullptr;         // the block running now
     std::uint64_t m_currentCounted = 0; // its instructions already added to m_retired
