@@ -12,6 +12,7 @@
 #include "monitor/StackPane.h"
 #include "monitor/TranslationCachePane.h"
 #include "monitor/VirtualCpuPane.h"
+#include "monitor/VmcsPane.h"
 #include "pv/Paravirtualizer.h"
 
 #include <QAction>
@@ -106,6 +107,7 @@ void MainWindow::createPanes()
     m_console = new ConsolePane(*m_controller, this);
     m_stack = new StackPane(*m_controller, this);
     m_translationCache = new TranslationCachePane(*m_controller, this);
+    m_vmcs = new VmcsPane(*m_controller, this);
 
     connect(m_editor, &EditorPane::titleChanged, this, &MainWindow::updateTitle);
     connect(m_editor, &EditorPane::recentFilesChanged, this, &MainWindow::updateRecentFiles);
@@ -142,6 +144,7 @@ void MainWindow::arrangeDefaultLayout()
     tabifyDockWidget(m_eventLog, m_console);
     tabifyDockWidget(m_console, m_stack);
     tabifyDockWidget(m_stack, m_translationCache);
+    tabifyDockWidget(m_translationCache, m_vmcs);
     m_eventLog->raise();
     resizeDocks({m_editor, m_disassembly, m_flags}, {470, 380, 430}, Qt::Horizontal);
     resizeDocks({m_flags, m_virtualCpu}, {330, 260}, Qt::Vertical);
@@ -328,7 +331,7 @@ void MainWindow::createMenus()
           static_cast<QDockWidget *>(m_registers), static_cast<QDockWidget *>(m_flags),
           static_cast<QDockWidget *>(m_virtualCpu), static_cast<QDockWidget *>(m_eventLog),
           static_cast<QDockWidget *>(m_console), static_cast<QDockWidget *>(m_stack),
-          static_cast<QDockWidget *>(m_translationCache)})
+          static_cast<QDockWidget *>(m_translationCache), static_cast<QDockWidget *>(m_vmcs)})
         m_viewMenu->addAction(dock->toggleViewAction());
     m_viewMenu->addSeparator();
     QMenu *theme = m_viewMenu->addMenu(tr("&Theme"));

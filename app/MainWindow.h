@@ -21,6 +21,7 @@ class RegistersPane;
 class StackPane;
 class TranslationCachePane;
 class VirtualCpuPane;
+class VmcsPane;
 class WorkbenchController;
 } // namespace vmwb
 
@@ -85,6 +86,7 @@ private:
     ConsolePane *m_console = nullptr;
     StackPane *m_stack = nullptr;
     TranslationCachePane *m_translationCache = nullptr;
+    VmcsPane *m_vmcs = nullptr;
     ParavirtualizeDialog *m_paravirtualize = nullptr;
 
     QAction *m_runAction = nullptr;

@@ -40,6 +40,7 @@ const QStringList kPanes = {
     QStringLiteral("console"),
     QStringLiteral("stack"),
     QStringLiteral("translationCachePane"),
+    QStringLiteral("vmcsPane"),
 };
 
 QAction *action(MainWindow &window, const char *name)

@@ -6,6 +6,7 @@
 
 #include "bt/TranslationCache.h"
 #include "hw/Rflags.h"
+#include "support/Demo.h"
 #include "support/GuestRun.h"
 #include "support/PrivilegedCases.h"
 
@@ -39,14 +40,6 @@ bool hasCalloutOn(const Session &session, const QString &mnemonic)
             return true;
     }
     return false;
-}
-
-QString demoSource()
-{
-    QFile file(QStringLiteral(VMWB_SOURCE_DIR "/exercises/demos/popf-if.asm"));
-    if (!file.open(QIODevice::ReadOnly))
-        qFatal("cannot read the demo");
-    return QString::fromUtf8(file.readAll());
 }
 
 } // namespace

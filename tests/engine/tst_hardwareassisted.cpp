@@ -4,6 +4,7 @@
 // gives the native ticks with no trap at all.
 
 #include "hw/Rflags.h"
+#include "support/Demo.h"
 #include "support/GuestRun.h"
 #include "support/PrivilegedCases.h"
 #include "vmm/HardwareAssisted.h"
@@ -60,14 +61,6 @@ std::unique_ptr<Session> runWith(const QString &source, std::map<QString, bool> 
     options.vmcsControls = std::move(controls);
     options.vmcsFields = std::move(fields);
     return run(source, hardwareAssisted(), options);
-}
-
-QString demoSource()
-{
-    QFile file(QStringLiteral(VMWB_SOURCE_DIR "/exercises/demos/popf-if.asm"));
-    if (!file.open(QIODevice::ReadOnly))
-        qFatal("cannot read the demo");
-    return QString::fromUtf8(file.readAll());
 }
 
 // `body`, then exit code 0; an IDT whose #DE (0) and #PF (14) handlers record the vector in

@@ -1,6 +1,7 @@
 // Whole runs: the lecture's POPF demo, determinism, the instruction budget, HLT, the JSON
 // report's fields, and robustness against code that is not code.
 
+#include "support/Demo.h"
 #include "support/GuestRun.h"
 
 #include <QFile>
@@ -16,14 +17,6 @@ using namespace vmwb;
 using namespace vmwb::test;
 
 namespace {
-
-QString demoSource()
-{
-    QFile file(QStringLiteral(VMWB_SOURCE_DIR "/exercises/demos/popf-if.asm"));
-    if (!file.open(QIODevice::ReadOnly))
-        qFatal("cannot read the demo");
-    return QString::fromUtf8(file.readAll());
-}
 
 int lineContaining(const QString &source, const QString &text)
 {

@@ -2,6 +2,7 @@
 // forever, and assembler diagnostics.
 
 #include "controller/WorkbenchController.h"
+#include "support/Demo.h"
 
 #include <QFile>
 #include <QSignalSpy>
@@ -9,15 +10,9 @@
 
 using namespace vmwb;
 
-namespace {
+using vmwb::test::demoSource;
 
-QString demoSource()
-{
-    QFile file(QStringLiteral(VMWB_SOURCE_DIR "/exercises/demos/popf-if.asm"));
-    if (!file.open(QIODevice::ReadOnly))
-        qFatal("cannot read the demo");
-    return QString::fromUtf8(file.readAll());
-}
+namespace {
 
 // Loads `source` and waits until the machine has booted into it.
 void load(WorkbenchController &controller, const QString &source)

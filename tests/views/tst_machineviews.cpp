@@ -11,6 +11,7 @@
 #include "machine/FlagsPane.h"
 #include "machine/RegisterModel.h"
 #include "machine/RegistersPane.h"
+#include "support/Demo.h"
 
 #include <QAbstractItemModelTester>
 #include <QApplication>
@@ -21,17 +22,11 @@
 
 using namespace vmwb;
 
+using vmwb::test::demoSource;
+
 namespace {
 
 const QString kTrapAndEmulate = QStringLiteral("trap-and-emulate");
-
-QString demoSource()
-{
-    QFile file(QStringLiteral(VMWB_SOURCE_DIR "/exercises/demos/popf-if.asm"));
-    if (!file.open(QIODevice::ReadOnly))
-        qFatal("cannot read the demo");
-    return QString::fromUtf8(file.readAll());
-}
 
 // Loads the demo and waits until the machine has booted into it.
 void loadDemo(WorkbenchController &controller, const QString &technique = QStringLiteral("native"))

@@ -10,6 +10,7 @@
 #include "monitor/StackModel.h"
 #include "monitor/StackPane.h"
 #include "monitor/VirtualCpuPane.h"
+#include "support/Demo.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -24,17 +25,11 @@
 
 using namespace vmwb;
 
+using vmwb::test::demoSource;
+
 namespace {
 
 const QString kTrapAndEmulate = QStringLiteral("trap-and-emulate");
-
-QString demoSource()
-{
-    QFile file(QStringLiteral(VMWB_SOURCE_DIR "/exercises/demos/popf-if.asm"));
-    if (!file.open(QIODevice::ReadOnly))
-        qFatal("cannot read the demo");
-    return QString::fromUtf8(file.readAll());
-}
 
 // The 1-based line of the first source line that, trimmed, starts with `text`.
 int lineStartingWith(const QString &text)

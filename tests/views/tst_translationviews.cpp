@@ -13,6 +13,7 @@
 #include "machine/DisassemblyPane.h"
 #include "monitor/TranslationCacheModel.h"
 #include "monitor/TranslationCachePane.h"
+#include "support/Demo.h"
 
 #include <QAbstractItemModelTester>
 #include <QFile>
@@ -31,17 +32,11 @@
 
 using namespace vmwb;
 
+using vmwb::test::demoSource;
+
 namespace {
 
 const QString kBinaryTranslation = QStringLiteral("binary-translation");
-
-QString demoSource()
-{
-    QFile file(QStringLiteral(VMWB_SOURCE_DIR "/exercises/demos/popf-if.asm"));
-    if (!file.open(QIODevice::ReadOnly))
-        qFatal("cannot read the demo");
-    return QString::fromUtf8(file.readAll());
-}
 
 bool hasTechnique(const WorkbenchController &controller, const QString &id)
 {

@@ -146,6 +146,15 @@ void SessionWorker::configure(const QString &technique, quint64 timerPeriod,
     startSession();
 }
 
+void SessionWorker::setVmcsControls(const std::map<QString, bool> &controls)
+{
+    if (controls == m_options.vmcsControls)
+        return;
+    m_options.vmcsControls = controls;
+    if (m_session && m_session->technique().vmcs() != nullptr)
+        startSession();
+}
+
 void SessionWorker::reset()
 {
     startSession();
@@ -159,8 +168,13 @@ void SessionWorker::startSession()
     std::unique_ptr<Session> session;
     QString failure;
     if (m_program) {
+        // The controls are kept for every technique but only one with a VMCS takes them.
+        SessionOptions options = m_options;
+        const std::unique_ptr<Technique> probe = m_registry.create(options.technique);
+        if (!probe || probe->vmcs() == nullptr)
+            options.vmcsControls.clear();
         try {
-            session = std::make_unique<Session>(*m_program, m_options, m_registry, m_presets);
+            session = std::make_unique<Session>(*m_program, options, m_registry, m_presets);
         } catch (const std::exception &e) {
             failure = QString::fromStdString(e.what());
         }
@@ -173,6 +187,9 @@ void SessionWorker::startSession()
     m_sequence = 0;
     m_translationCache.reset();
     m_translationFingerprint = {};
+    m_vmcsAtStart.reset();
+    m_lastVmExit.reset();
+    m_vmExitsStored = 0;
     m_runTarget.reset();
     emit sessionReset();
     if (wasRunning)
@@ -183,6 +200,8 @@ void SessionWorker::startSession()
         emit snapshotReady(empty);
         return;
     }
+    if (const vmx::Vmcs *vmcs = m_session->technique().vmcs())
+        m_vmcsAtStart = std::make_shared<const vmx::Vmcs>(*vmcs);
     applyBreakpoints();
     m_session->setBreakOnEvents(m_breakOn);
     // Nothing counts as changed right after a reset.
@@ -340,8 +359,13 @@ void SessionWorker::publishEvents()
         return;
     QList<Event> fresh;
     fresh.reserve(static_cast<qsizetype>(events.size() - m_eventsSent));
-    for (std::size_t i = m_eventsSent; i < events.size(); ++i)
+    for (std::size_t i = m_eventsSent; i < events.size(); ++i) {
         fresh.append(events[i]);
+        if (events[i].kind == EventKind::VmExit) {
+            m_lastVmExit = events[i];
+            ++m_vmExitsStored;
+        }
+    }
     m_eventsSent = events.size();
     emit eventsReady(fresh);
 }
@@ -440,6 +464,14 @@ MachineSnapshot SessionWorker::makeSnapshot(PauseReason reason)
     }
     s.console = session.ports().console();
     s.translationCache = publishedTranslationCache();
+    if (const vmx::Vmcs *vmcs = session.technique().vmcs()) {
+        s.vmcs = *vmcs;
+        s.vmcsAtStart = m_vmcsAtStart;
+    }
+    s.vmExits = trace.count(EventKind::VmExit);
+    // Only while it is the newest: once the trace is full, later exits are counted, not stored.
+    if (m_lastVmExit && m_vmExitsStored == s.vmExits)
+        s.lastVmExit = m_lastVmExit;
     return s;
 }
 

@@ -15,6 +15,7 @@
 #include <QObject>
 #include <atomic>
 #include <bitset>
+#include <map>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -34,6 +35,9 @@ public:
     // On the worker thread (the controller calls these through queued invocations).
     void assemble(const QString &source, const QString &fileName);
     void configure(const QString &technique, quint64 timerPeriod, quint64 maxInstructions);
+    // VM-execution control overrides (by vmx::ControlInfo::id) for the sessions it starts; a
+    // session that has a VMCS restarts with them at once.
+    void setVmcsControls(const std::map<QString, bool> &controls);
     void reset();
     // Source lines; each stops at the first instruction from it on (codeAddressFrom).
     void setBreakpointLines(const std::vector<int> &lines);
@@ -89,6 +93,11 @@ private:
     // The translation cache as last published, and what it looked like then.
     std::shared_ptr<const TranslationCache> m_translationCache;
     std::array<std::uint64_t, 7> m_translationFingerprint{};
+
+    // The VMCS as the session started, and the newest VM exit the trace stored.
+    std::shared_ptr<const vmx::Vmcs> m_vmcsAtStart;
+    std::optional<Event> m_lastVmExit;
+    std::uint64_t m_vmExitsStored = 0;
 };
 
 } // namespace vmwb

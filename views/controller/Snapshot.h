@@ -9,6 +9,7 @@
 #include "decode/Instruction.h"
 #include "trace/Event.h"
 #include "vmm/Monitor.h"
+#include "vmx/Vmcs.h"
 
 #include <QByteArray>
 #include <QMetaType>
@@ -135,6 +136,15 @@ struct MachineSnapshot
     // technique. The worker copies the cache only when it has changed and never changes a
     // copy, so consecutive snapshots share one and a pane can tell "changed" by the pointer.
     std::shared_ptr<const TranslationCache> translationCache;
+
+    // Hardware-assisted execution: the VMCS as it is now, and as it was when the session
+    // started (shared by every snapshot of the session), so that a pane can show what the run
+    // changed. Both empty under every other technique.
+    std::optional<vmx::Vmcs> vmcs;
+    std::shared_ptr<const vmx::Vmcs> vmcsAtStart;
+    std::uint64_t vmExits = 0;
+    // The newest VM exit's event, when the trace stored it (it stops storing when full).
+    std::optional<Event> lastVmExit;
 };
 
 // One line of the disassembly of the loaded program.

@@ -153,6 +153,35 @@ void WorkbenchController::setBreakOnEvents(const QSet<EventKind> &kinds)
                               [worker = m_worker, bits] { worker->setBreakOnEvents(bits); });
 }
 
+void WorkbenchController::setVmcsControl(const QString &id, bool on)
+{
+    const std::optional<vmx::Control> control = vmx::controlNamed(id);
+    if (!control)
+        return;
+    std::map<QString, bool> controls = m_vmcsControls;
+    controls[QString::fromLatin1(vmx::controlInfo(*control).id)] = on;
+    setVmcsControls(controls);
+}
+
+void WorkbenchController::setVmcsControls(const std::map<QString, bool> &wanted)
+{
+    // A name the VMCS does not know would keep every session from starting.
+    std::map<QString, bool> controls;
+    for (const auto &[id, on] : wanted) {
+        if (vmx::controlNamed(id))
+            controls[id] = on;
+    }
+    if (controls == m_vmcsControls)
+        return;
+    m_vmcsControls = controls;
+    // Under hardware-assisted execution the worker restarts the program: stop a run quickly.
+    if (m_snapshot.vmcs)
+        m_worker->requestPause();
+    QMetaObject::invokeMethod(m_worker,
+                              [worker = m_worker, controls] { worker->setVmcsControls(controls); });
+    emit settingsChanged();
+}
+
 void WorkbenchController::setRegister(RegisterId id, quint64 value)
 {
     QMetaObject::invokeMethod(m_worker,

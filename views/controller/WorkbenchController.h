@@ -11,6 +11,7 @@
 #include <QObject>
 #include <QSet>
 #include <QString>
+#include <map>
 #include <memory>
 #include <vector>
 
@@ -43,6 +44,9 @@ public:
     int stepsPerSecond() const { return m_stepsPerSecond; }
     const QSet<int> &breakpointLines() const { return m_breakpointLines; }
     const QSet<EventKind> &breakOnEvents() const { return m_breakOnEvents; }
+    // The VM-execution controls the student turned on or off over the VMCS defaults, by
+    // vmx::ControlInfo::id; every session is started with them (SessionOptions::vmcsControls).
+    const std::map<QString, bool> &vmcsControls() const { return m_vmcsControls; }
 
     // Assembles `source`; when it assembles, the machine restarts with the new program.
     void setSource(const QString &source, const QString &fileName);
@@ -54,6 +58,12 @@ public:
     void setStepsPerSecond(int stepsPerSecond);
     void setBreakpointLines(const QSet<int> &lines);
     void setBreakOnEvents(const QSet<EventKind> &kinds);
+    // Turns a VM-execution control on or off (an unknown id is ignored). A program running
+    // with a VMCS (hardware-assisted execution) restarts with it at once; under the other
+    // techniques it is kept for the next hardware-assisted session.
+    void setVmcsControl(const QString &id, bool on);
+    // Replaces every override; {} brings back the defaults.
+    void setVmcsControls(const std::map<QString, bool> &controls);
     // Changes a register of the paused guest.
     void setRegister(RegisterId id, quint64 value);
 
@@ -76,7 +86,7 @@ signals:
     void eventsAppended(const QList<vmwb::Event> &events);
     void eventsCleared();
     void runningChanged(bool running);
-    // The technique, timer, budget, speed, breakpoints or break-on kinds changed.
+    // The technique, timer, budget, speed, breakpoints, break-on kinds or VMCS controls changed.
     void settingsChanged();
 
 private:
@@ -99,6 +109,7 @@ private:
     int m_stepsPerSecond = 0;
     QSet<int> m_breakpointLines;
     QSet<EventKind> m_breakOnEvents;
+    std::map<QString, bool> m_vmcsControls;
 };
 
 } // namespace vmwb

@@ -3,6 +3,7 @@
 #include "common/Colors.h"
 #include "common/Format.h"
 #include "common/PaddedItemDelegate.h"
+#include "common/TechniquePlaceholder.h"
 #include "controller/WorkbenchController.h"
 #include "machine/DisassemblyModel.h"
 #include "monitor/TranslationCacheModel.h"
@@ -181,24 +182,15 @@ TranslationCachePane::TranslationCachePane(WorkbenchController &controller, QWid
     m_stack = new QStackedWidget(this);
 
     // Under the other techniques: what the pane is for, and one click to see it.
-    auto *placeholder = new QWidget(m_stack);
-    auto *placeholderLayout = new QVBoxLayout(placeholder);
-    placeholderLayout->setContentsMargins(16, 16, 16, 16);
-    m_placeholder = new QLabel(placeholder);
-    m_placeholder->setObjectName(QStringLiteral("translationPlaceholder"));
-    m_placeholder->setWordWrap(true);
-    m_placeholder->setTextFormat(Qt::RichText);
-    m_placeholder->setAlignment(Qt::AlignCenter);
-    m_chooseTechnique = new QPushButton(tr("Use &Binary Translation"), placeholder);
-    m_chooseTechnique->setObjectName(QStringLiteral("useBinaryTranslation"));
-    m_chooseTechnique->setToolTip(
-        tr("Restart the program under binary translation and watch the translator patch it"));
-    placeholderLayout->addStretch(1);
-    placeholderLayout->addWidget(m_placeholder);
-    placeholderLayout->addWidget(m_chooseTechnique, 0, Qt::AlignHCenter);
-    placeholderLayout->addStretch(1);
+    auto *placeholder = new TechniquePlaceholder(
+        QStringLiteral("translation"), tr("Use &Binary Translation"),
+        QStringLiteral("useBinaryTranslation"),
+        tr("Restart the program under binary translation and watch the translator patch it"),
+        m_stack);
+    m_placeholder = placeholder->label();
+    m_chooseTechnique = placeholder->button();
     m_stack->addWidget(placeholder);
-    connect(m_chooseTechnique, &QPushButton::clicked, this,
+    connect(placeholder, &TechniquePlaceholder::chosen, this,
             [this] { this->controller().setTechnique(QString::fromLatin1(kBinaryTranslation)); });
 
     auto *tables = new QWidget(m_stack);
