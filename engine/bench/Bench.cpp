@@ -87,7 +87,7 @@ const LoopSource kLoops[] = {
     {"unrolled",
      QT_TRANSLATE_NOOP("vmwb::Bench", "the checksum unrolled 8 times: 43 "
                                       "instructions per block"),
-     4'000'000, 43, 3,
+     12'000'000, 43, 3,
      "    mov rcx, %1\n"
      "    mov rsi, 0x200000\n"
      ".loop:\n"
