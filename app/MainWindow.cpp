@@ -38,6 +38,9 @@ namespace {
 
 constexpr auto kDemoResource = ":/vmwb/exercises/demos/popf-if.asm";
 constexpr auto kDemoName = "popf-if.asm";
+constexpr auto kVmxDemoResource = ":/vmwb/exercises/demos/vmx-exits.asm";
+constexpr auto kVmxDemoName = "vmx-exits.asm";
+constexpr auto kHardwareAssisted = "hardware-assisted";
 constexpr auto kDefaultTechnique = "trap-and-emulate";
 constexpr auto kParavirtualTechnique = "paravirtual";
 constexpr int kLayoutVersion = 1;
@@ -283,6 +286,14 @@ void MainWindow::createMenus()
             openDemo();
     });
     demoAction->setToolTip(tr("The lecture's example: popf cannot re-enable interrupts at CPL 3"));
+    QAction *vmxDemoAction = file->addAction(tr("Open the &VT-x Exits Demo"), this, [this] {
+        if (m_editor->maybeSave() && openVmxDemo())
+            selectTechnique(QString::fromLatin1(kHardwareAssisted));
+    });
+    vmxDemoAction->setObjectName(QStringLiteral("vmxDemoAction"));
+    vmxDemoAction->setToolTip(
+        tr("Where VT-x leaves the guest: CPUID, I/O, HLT and interrupts exit, popf does not; "
+           "opens under hardware-assisted execution"));
     m_recentMenu = file->addMenu(tr("Open &Recent"));
     m_recentMenu->setToolTipsVisible(true);
     file->addSeparator();
@@ -379,12 +390,22 @@ void MainWindow::createStatusBar()
 
 bool MainWindow::openDemo()
 {
-    QFile demo(QString::fromLatin1(kDemoResource));
+    return openBuiltIn(QString::fromLatin1(kDemoResource), QString::fromLatin1(kDemoName));
+}
+
+bool MainWindow::openVmxDemo()
+{
+    return openBuiltIn(QString::fromLatin1(kVmxDemoResource), QString::fromLatin1(kVmxDemoName));
+}
+
+bool MainWindow::openBuiltIn(const QString &resource, const QString &name)
+{
+    QFile demo(resource);
     if (!demo.open(QIODevice::ReadOnly)) {
-        statusBar()->showMessage(tr("The built-in demo is missing from this build"));
+        statusBar()->showMessage(tr("The built-in demo %1 is missing from this build").arg(name));
         return false;
     }
-    m_editor->setSourceText(QString::fromUtf8(demo.readAll()), QString::fromLatin1(kDemoName));
+    m_editor->setSourceText(QString::fromUtf8(demo.readAll()), name);
     return true;
 }
 

@@ -49,6 +49,8 @@ public:
     bool selectTechnique(const QString &id);
     // Loads the built-in POPF demo (the window's default).
     bool openDemo();
+    // Loads the built-in VT-x exits demo.
+    bool openVmxDemo();
     bool openFile(const QString &path);
     // Tools > Paravirtualize: the editor's snippet beside its paravirtual form.
     void showParavirtualize();
@@ -58,6 +60,7 @@ protected:
     void closeEvent(QCloseEvent *event) override;
 
 private:
+    bool openBuiltIn(const QString &resource, const QString &name);
     void createPanes();
     void createActions();
     void createMenus();

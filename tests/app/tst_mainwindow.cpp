@@ -86,6 +86,7 @@ private slots:
     void runControlsFollowTheMachine();
     void runToCursorOnALineWithoutCodeSaysSo();
     void techniqueChoiceRestartsTheProgram();
+    void vmxDemoOpensUnderHardwareAssistedExecution();
     void textSizeScalesEveryPane();
     void translationCachePaneIsInTheViewMenu();
     void paravirtualizeShowsTheSnippetBesideItsParavirtualForm();
@@ -197,6 +198,22 @@ void TestMainWindow::techniqueChoiceRestartsTheProgram()
     QCOMPARE(window.controller().snapshot().instructions, 0u);
     QCOMPARE(window.controller().snapshot().realCpl, 0u);
     QVERIFY(!window.selectTechnique(QStringLiteral("no-such-technique")));
+}
+
+void TestMainWindow::vmxDemoOpensUnderHardwareAssistedExecution()
+{
+    MainWindow window(MainWindow::Settings::Ignore);
+    window.show();
+    openDemo(window);
+    action(window, "vmxDemoAction")->trigger();
+    window.controller().waitForIdle();
+    QTRY_COMPARE(window.controller().snapshot().techniqueId, QStringLiteral("hardware-assisted"));
+    QVERIFY(window.windowTitle().startsWith(QLatin1String("vmx-exits.asm")));
+    runAndWait(window, action(window, "runAction"));
+    const MachineSnapshot &s = window.controller().snapshot();
+    QCOMPARE(s.status, RunStatus::Exited);
+    QVERIFY(s.vmcs.has_value());
+    QVERIFY(s.vmExits > 0);
 }
 
 void TestMainWindow::textSizeScalesEveryPane()

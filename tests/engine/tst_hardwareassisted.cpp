@@ -125,6 +125,7 @@ private slots:
     void privilegedInstructionRunsAsNative_data();
     void privilegedInstructionRunsAsNative();
     void popfDemoGivesTheNativeTicks();
+    void vmxDemoExitsAsItsHeaderSays();
     void exitCostIsEntryPlusExitPlusHandler();
     void reportListsExitsAndChangedFields();
     void unknownControlIsRefused();
@@ -359,6 +360,35 @@ void TestHardwareAssisted::popfDemoGivesTheNativeTicks()
     QCOMPARE(hardware->trace().count(EventKind::Trap), 0u);
     QCOMPARE(hardware->trace().count(EventKind::Hole), 0u);
     QVERIFY(hardware->trace().count(EventKind::VmExit) > 0);
+}
+
+void TestHardwareAssisted::vmxDemoExitsAsItsHeaderSays()
+{
+    QFile file(QStringLiteral(VMWB_SOURCE_DIR "/exercises/demos/vmx-exits.asm"));
+    QVERIFY(file.open(QIODevice::ReadOnly));
+    const QString source = QString::fromUtf8(file.readAll());
+    const auto native = run(source, test::native());
+    const auto hardware = run(source, hardwareAssisted());
+    QCOMPARE(native->ports().exitCode(), std::optional<std::uint8_t>(3));
+    QCOMPARE(hardware->ports().exitCode(), native->ports().exitCode());
+    QCOMPARE(exits(*hardware, vmx::exit_reason::kCpuid), 1u);
+    QCOMPARE(exits(*hardware, vmx::exit_reason::kIoInstruction), 4u);
+    QCOMPARE(exits(*hardware, vmx::exit_reason::kHlt), 3u);
+    QCOMPARE(exits(*hardware, vmx::exit_reason::kExternalInterrupt), 3u);
+    QCOMPARE(exits(*hardware, vmx::exit_reason::kCrAccess), 0u);
+    const auto noHlt = run(source, hardwareAssisted(), [] {
+        SessionOptions options;
+        options.vmcsControls[QStringLiteral("hlt-exiting")] = false;
+        return options;
+    }());
+    QCOMPARE(exits(*noHlt, vmx::exit_reason::kHlt), 0u);
+    QCOMPARE(noHlt->ports().exitCode(), native->ports().exitCode());
+    const auto withoutEpt = runWith(source, {{QStringLiteral("cr3-load-exiting"), true},
+                                             {QStringLiteral("unconditional-io-exiting"), false},
+                                             {QStringLiteral("use-io-bitmaps"), true}});
+    QCOMPARE(exits(*withoutEpt, vmx::exit_reason::kCrAccess), 1u);
+    QCOMPARE(exits(*withoutEpt, vmx::exit_reason::kIoInstruction), 3u); // not the console's
+    QCOMPARE(withoutEpt->ports().console(), QByteArray("!"));
 }
 
 void TestHardwareAssisted::exitCostIsEntryPlusExitPlusHandler()
