@@ -8,11 +8,11 @@
 ;
 ; Run it:     vmm-workbench run vmx-exits.asm --technique hardware-assisted
 ;   CPUID exits always; each of the four OUTs exits (unconditional I/O exiting); each HLT
-;   exits (HLT exiting) and so does each timer interrupt (external-interrupt exiting). MOV to
-;   CR3 does not: with EPT the guest owns its page tables. pushf, cli and popf never exit.
+;   exits (HLT exiting) and so does each timer interrupt (external-interrupt exiting). INVLPG
+;   does not: with EPT the guest owns its page tables and TLB. pushf, cli and popf never exit.
 ; Then turn controls off and on and watch the exits change:
 ;   --vmcs-control hlt-exiting=off          the HLT exits disappear
-;   --vmcs-control cr3-load-exiting=on      the MOV to CR3 exits (a monitor without EPT)
+;   --vmcs-control invlpg-exiting=on        the INVLPG exits (a monitor without EPT needs it)
 ;   --vmcs-control unconditional-io-exiting=off --vmcs-control use-io-bitmaps=on
 ;                                           the console port no longer exits; the timer's does
 ; In the window: the VMCS pane (View menu) shows the last exit in words and the controls as
@@ -30,8 +30,7 @@ start:
     out TIMER_PORT, eax         ; I/O: exit 30 with unconditional I/O exiting
     xor eax, eax
     cpuid                       ; exit 10, always
-    mov rax, cr3
-    mov cr3, rax                ; exit 28 only with CR3-load exiting
+    invlpg [ticks]              ; exit 14 only with INVLPG exiting
     pushfq                      ; these three run natively: no exit, and IF is right
     cli
     popfq

@@ -375,7 +375,7 @@ void TestHardwareAssisted::vmxDemoExitsAsItsHeaderSays()
     QCOMPARE(exits(*hardware, vmx::exit_reason::kIoInstruction), 4u);
     QCOMPARE(exits(*hardware, vmx::exit_reason::kHlt), 3u);
     QCOMPARE(exits(*hardware, vmx::exit_reason::kExternalInterrupt), 3u);
-    QCOMPARE(exits(*hardware, vmx::exit_reason::kCrAccess), 0u);
+    QCOMPARE(exits(*hardware, vmx::exit_reason::kInvlpg), 0u);
     const auto noHlt = run(source, hardwareAssisted(), [] {
         SessionOptions options;
         options.vmcsControls[QStringLiteral("hlt-exiting")] = false;
@@ -383,10 +383,15 @@ void TestHardwareAssisted::vmxDemoExitsAsItsHeaderSays()
     }());
     QCOMPARE(exits(*noHlt, vmx::exit_reason::kHlt), 0u);
     QCOMPARE(noHlt->ports().exitCode(), native->ports().exitCode());
-    const auto withoutEpt = runWith(source, {{QStringLiteral("cr3-load-exiting"), true},
+    const auto withoutEpt = runWith(source, {{QStringLiteral("invlpg-exiting"), true},
                                              {QStringLiteral("unconditional-io-exiting"), false},
                                              {QStringLiteral("use-io-bitmaps"), true}});
-    QCOMPARE(exits(*withoutEpt, vmx::exit_reason::kCrAccess), 1u);
+    QCOMPARE(exits(*withoutEpt, vmx::exit_reason::kInvlpg), 1u);
+    // The qualification of an INVLPG exit is the linear address (SDM 28.2.1).
+    const auto events = exitEvents(*withoutEpt, vmx::exit_reason::kInvlpg);
+    QCOMPARE(events.size(), std::size_t{1});
+    QVERIFY2(events.front()->instruction.startsWith(QStringLiteral("invlpg")),
+             qPrintable(events.front()->instruction));
     QCOMPARE(exits(*withoutEpt, vmx::exit_reason::kIoInstruction), 3u); // not the console's
     QCOMPARE(withoutEpt->ports().console(), QByteArray("!"));
 }
