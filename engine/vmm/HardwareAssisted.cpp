@@ -207,6 +207,8 @@ bool HardwareAssisted::watches(const Instruction &instruction) const
     case Mnemonic::MovToCr:
     case Mnemonic::MovFromCr:
     case Mnemonic::Vmcall:
+    case Mnemonic::Clts:
+    case Mnemonic::Lmsw:
         return true;
     default:
         return Native::watches(instruction);
@@ -263,6 +265,9 @@ WatchAction HardwareAssisted::onWatched(Monitor &monitor, const Instruction &ins
     case Mnemonic::Rdmsr:
     case Mnemonic::Wrmsr:
         return msr(monitor, instruction);
+    case Mnemonic::Clts:
+    case Mnemonic::Lmsw:
+        return cltsOrLmsw(monitor, instruction);
     case Mnemonic::Vmcall: {
         // VMCALL always exits in non-root operation (SDM 26.1.2). No hypercall interface is
         // modelled: the monitor answers as KVM does a number it does not know.
@@ -352,6 +357,50 @@ WatchAction HardwareAssisted::moveToCr(Monitor &monitor, const Instruction &inst
     else if (cr == 4)
         m_vmcs.write(vmx::Field::Cr4ReadShadow, value);
     return action;
+}
+
+// CLTS and LMSW change CR0 too: they exit where the CR0 guest/host mask says (SDM 26.1.3), and
+// the read shadow follows what the guest wrote.
+WatchAction HardwareAssisted::cltsOrLmsw(Monitor &monitor, const Instruction &instruction)
+{
+    const bool clts = instruction.mnemonic == Mnemonic::Clts;
+    std::uint16_t source = 0;
+    bool memory = false;
+    if (!clts) {
+        if (instruction.operands.empty())
+            return WatchAction::Execute;
+        const Operand &operand = instruction.operands.front();
+        if (operand.kind == OperandKind::Memory) {
+            memory = true;
+            const std::uint64_t address =
+                effectiveAddress(monitor.machine(), instruction, operand.mem);
+            if (!monitor.machine().readLinear(address, &source, sizeof source))
+                return WatchAction::Execute; // the CPU raises the #PF itself
+        } else {
+            source = static_cast<std::uint16_t>(readRegister(monitor.machine().cpu(), operand.reg));
+        }
+    }
+    if (clts ? m_vmcs.cltsExits() : m_vmcs.lmswExits(source)) {
+        Exit exit;
+        exit.rip = instruction.address;
+        exit.instructionLength = instruction.length;
+        exit.reason = vmx::exit_reason::kCrAccess;
+        exit.qualification = clts ? vmx::crAccessQualification(0, vmx::CrAccessType::Clts, 0)
+                                  : vmx::lmswQualification(source, memory);
+        exit.handlerCycles = monitor.cost(Cost::MonitorEmulation);
+        exit.handled = clts ? tr("the monitor owns CR0.TS: it cleared the guest's TS")
+                            : tr("the monitor owns a bit LMSW changes: it carried out the LMSW");
+        vmExit(monitor, exit);
+    }
+    // The guest reads back what it wrote: CLTS clears TS; LMSW loads MP, EM and TS and can
+    // set PE but not clear it.
+    std::uint64_t shadow = m_vmcs.read(vmx::Field::Cr0ReadShadow);
+    if (clts)
+        shadow &= ~std::uint64_t{0x8};
+    else
+        shadow = (shadow & ~std::uint64_t{0xE}) | (source & 0xE) | (shadow & 1) | (source & 1);
+    m_vmcs.write(vmx::Field::Cr0ReadShadow, shadow);
+    return WatchAction::Execute;
 }
 
 WatchAction HardwareAssisted::moveFromCr(Monitor &monitor, const Instruction &instruction)

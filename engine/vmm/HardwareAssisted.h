@@ -59,6 +59,7 @@ private:
     WatchAction moveToCr(Monitor &monitor, const Instruction &instruction);
     WatchAction moveFromCr(Monitor &monitor, const Instruction &instruction);
     WatchAction msr(Monitor &monitor, const Instruction &instruction);
+    WatchAction cltsOrLmsw(Monitor &monitor, const Instruction &instruction);
 
     vmx::Vmcs m_vmcs = vmx::Vmcs::defaults();
     vmx::Vmcs m_initial = m_vmcs;

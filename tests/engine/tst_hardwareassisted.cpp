@@ -116,6 +116,7 @@ private slots:
     void hltExitsUnlessHltExitingIsOff();
     void movCr3ExitsOnlyWithCr3LoadExiting();
     void cr0WriteExitsOnlyForHostOwnedBits();
+    void cltsAndLmswExitWhenTheMonitorOwnsTs();
     void ioExitsAsTheBitmapsSay();
     void rdmsrExitsAsTheMsrBitmapSays();
     void exceptionBitmapInterceptsDivideError();
@@ -204,6 +205,28 @@ void TestHardwareAssisted::cr0WriteExitsOnlyForHostOwnedBits()
     // With CD out of the mask the same write does not exit.
     const auto unmasked = runWith(cd, {}, {{QStringLiteral("CR0_GUEST_HOST_MASK"), 0x80000001}});
     QCOMPARE(exits(*unmasked, vmx::exit_reason::kCrAccess), 0u);
+}
+
+void TestHardwareAssisted::cltsAndLmswExitWhenTheMonitorOwnsTs()
+{
+    const QString source = program("    mov rax, cr0\n    or rax, 8\n    mov cr0, rax\n"
+                                   "    clts\n"
+                                   "    mov rax, cr0\n    or eax, 8\n    lmsw ax\n"
+                                   "    mov rbx, cr0",
+                                   {});
+    const auto native = run(source, test::native());
+    // By default the monitor does not own TS: neither exits.
+    const auto quiet = runWith(source);
+    QCOMPARE(exits(*quiet, vmx::exit_reason::kCrAccess), 0u);
+    // Owning TS (PG|TS|PE): the MOV to CR0, the CLTS and the LMSW each change it.
+    const auto owned = runWith(source, {}, {{QStringLiteral("CR0_GUEST_HOST_MASK"), 0x80000009}});
+    QCOMPARE(exits(*owned, vmx::exit_reason::kCrAccess), 3u);
+    // LMSW loaded CR0 | TS, what the guest then read into RBX.
+    const std::uint16_t lmswSource = static_cast<std::uint16_t>(reg(*native, Register::Rbx));
+    QCOMPARE(vmcs(*owned).read(vmx::Field::ExitQualification),
+             vmx::lmswQualification(lmswSource, false));
+    QCOMPARE(reg(*owned, Register::Rbx), reg(*native, Register::Rbx));
+    compareWithNativeState(*owned, *native);
 }
 
 void TestHardwareAssisted::ioExitsAsTheBitmapsSay()
