@@ -11,6 +11,7 @@
 #include "monitor/StackPane.h"
 #include "monitor/VirtualCpuPane.h"
 #include "support/Demo.h"
+#include "support/HostedPane.h"
 
 #include <QAbstractItemModelTester>
 #include <QAction>
@@ -67,24 +68,13 @@ void runToStop(WorkbenchController &controller, int line = 0)
 }
 
 // A pane docked in a main window, as in the application.
+// This file's panes, at the size and in the dock area its tests lay them out for.
 template <typename PaneType>
-struct Hosted
+struct Hosted : test::Hosted<PaneType>
 {
     explicit Hosted(WorkbenchController &controller, QSize size = {600, 450})
-        : pane(new PaneType(controller, &window))
-    {
-        window.addDockWidget(Qt::LeftDockWidgetArea, pane);
-        window.resize(size);
-        window.show();
-        // The controller starts its (empty) session on its worker; the "events cleared" of
-        // that start must not arrive after a test has put events into the pane.
-        controller.waitForIdle();
-        QCoreApplication::processEvents();
-    }
-    PaneType *operator->() const { return pane; }
-
-    QMainWindow window;
-    PaneType *pane;
+        : test::Hosted<PaneType>(controller, size, Qt::LeftDockWidgetArea)
+    {}
 };
 
 Event makeEvent(EventKind kind, std::uint64_t index, int line = 0)

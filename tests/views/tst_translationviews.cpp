@@ -14,6 +14,7 @@
 #include "monitor/TranslationCacheModel.h"
 #include "monitor/TranslationCachePane.h"
 #include "support/Demo.h"
+#include "support/HostedPane.h"
 
 #include <QAbstractItemModelTester>
 #include <QFile>
@@ -201,22 +202,13 @@ protected:
     void reportError(const QString &, const QString &text) override { errors << text; }
 };
 
+// This file's panes, at the size and in the dock area its tests lay them out for.
 template <typename PaneType>
-struct Hosted
+struct Hosted : test::Hosted<PaneType>
 {
     explicit Hosted(WorkbenchController &controller, QSize size = {900, 600})
-        : pane(new PaneType(controller, &window))
-    {
-        window.addDockWidget(Qt::LeftDockWidgetArea, pane);
-        window.resize(size);
-        window.show();
-        controller.waitForIdle();
-        QCoreApplication::processEvents();
-    }
-    PaneType *operator->() const { return pane; }
-
-    QMainWindow window;
-    PaneType *pane;
+        : test::Hosted<PaneType>(controller, size, Qt::LeftDockWidgetArea)
+    {}
 };
 
 } // namespace

@@ -10,6 +10,7 @@
 #include "monitor/VmcsModel.h"
 #include "monitor/VmcsPane.h"
 #include "support/Demo.h"
+#include "support/HostedPane.h"
 #include "vmx/Vmcs.h"
 
 #include <QAbstractItemModelTester>
@@ -62,22 +63,13 @@ QVariant cell(const VmcsModel &model, vmx::Field field, int column, int role = Q
     return model.indexOf(field, column).data(role);
 }
 
+// This file's panes, at the size and in the dock area its tests lay them out for.
 template <typename PaneType>
-struct Hosted
+struct Hosted : test::Hosted<PaneType>
 {
     explicit Hosted(WorkbenchController &controller, QSize size = {1400, 400})
-        : pane(new PaneType(controller, &window))
-    {
-        window.addDockWidget(Qt::BottomDockWidgetArea, pane);
-        window.resize(size);
-        window.show();
-        controller.waitForIdle();
-        QCoreApplication::processEvents();
-    }
-    PaneType *operator->() const { return pane; }
-
-    QMainWindow window;
-    PaneType *pane;
+        : test::Hosted<PaneType>(controller, size, Qt::BottomDockWidgetArea)
+    {}
 };
 
 // Waits until the worker has answered and the GUI thread has seen it.
