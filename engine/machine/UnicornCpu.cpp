@@ -107,7 +107,7 @@ struct UnicornCpu::Hooks
     uc_hook writeProtected = 0;
     uc_hook fetchProtected = 0;
     std::unordered_map<std::uint64_t, uc_hook> code;
-    std::unordered_map<std::uint64_t, uc_hook> accesses;
+    std::unordered_map<std::uint64_t, uc_hook> reads;
 
     static void onBlock(uc_engine *, std::uint64_t address, std::uint32_t size, void *self)
     {
@@ -149,14 +149,13 @@ struct UnicornCpu::Hooks
     {
         return static_cast<Hooks *>(self)->listener->onFetchFromGuardedPage(address);
     }
-    static void onAccess(uc_engine *, uc_mem_type type, std::uint64_t address, int size,
-                         std::int64_t, void *self)
+    static void onRead(uc_engine *, uc_mem_type, std::uint64_t address, int size, std::int64_t,
+                       void *self)
     {
         auto *hooks = static_cast<Hooks *>(self);
         if (hooks->listener) {
-            hooks->listener->onWatchedAccess(type == UC_MEM_WRITE ? MemoryAccess::Write
-                                                                  : MemoryAccess::Read,
-                                             address, static_cast<std::size_t>(size));
+            hooks->listener->onWatchedAccess(MemoryAccess::Read, address,
+                                             static_cast<std::size_t>(size));
         }
     }
 };
@@ -281,32 +280,32 @@ void UnicornCpu::setPermissions(std::uint64_t begin, std::uint64_t end, bool wri
 
 void UnicornCpu::hookReads(std::uint64_t begin, std::uint64_t end)
 {
-    if (m_hooks->accesses.contains(begin))
+    if (m_hooks->reads.contains(begin))
         return;
     uc_hook hook = 0;
-    auto callback = reinterpret_cast<void *>(&Hooks::onAccess);
+    auto callback = reinterpret_cast<void *>(&Hooks::onRead);
     check(uc_hook_add(m_uc, &hook, UC_HOOK_MEM_READ, callback, m_hooks.get(), begin, end - 1),
           "uc_hook_add");
-    m_hooks->accesses.emplace(begin, hook);
+    m_hooks->reads.emplace(begin, hook);
 }
 
 void UnicornCpu::unhookReads(std::uint64_t begin)
 {
-    auto it = m_hooks->accesses.find(begin);
-    if (it == m_hooks->accesses.end())
+    auto it = m_hooks->reads.find(begin);
+    if (it == m_hooks->reads.end())
         return;
     check(uc_hook_del(m_uc, it->second), "uc_hook_del");
-    m_hooks->accesses.erase(it);
+    m_hooks->reads.erase(it);
 }
 
 bool UnicornCpu::hooksReads() const
 {
-    return !m_hooks->accesses.empty();
+    return !m_hooks->reads.empty();
 }
 
 bool UnicornCpu::hooksReadsAt(std::uint64_t begin) const
 {
-    return m_hooks->accesses.contains(begin);
+    return m_hooks->reads.contains(begin);
 }
 
 std::uint64_t UnicornCpu::read(Register reg) const

@@ -1,14 +1,17 @@
 #include "common/TechniquePlaceholder.h"
 
+#include "controller/WorkbenchController.h"
+
 #include <QLabel>
 #include <QPushButton>
 #include <QVBoxLayout>
 
 namespace vmwb {
 
-TechniquePlaceholder::TechniquePlaceholder(const QString &name, const QString &buttonText,
-                                           const QString &buttonName, const QString &buttonToolTip,
-                                           QWidget *parent)
+TechniquePlaceholder::TechniquePlaceholder(WorkbenchController &controller,
+                                           const QString &technique, const QString &name,
+                                           const QString &buttonText, const QString &buttonName,
+                                           const QString &buttonToolTip, QWidget *parent)
     : QWidget(parent)
 {
     auto *layout = new QVBoxLayout(this);
@@ -25,7 +28,8 @@ TechniquePlaceholder::TechniquePlaceholder(const QString &name, const QString &b
     layout->addWidget(m_label);
     layout->addWidget(m_button, 0, Qt::AlignHCenter);
     layout->addStretch(1);
-    connect(m_button, &QPushButton::clicked, this, &TechniquePlaceholder::chosen);
+    connect(m_button, &QPushButton::clicked, this,
+            [&controller, technique] { controller.setTechnique(technique); });
 }
 
 } // namespace vmwb

@@ -10,21 +10,21 @@ class QPushButton;
 
 namespace vmwb {
 
+class WorkbenchController;
+
 class TechniquePlaceholder : public QWidget
 {
     Q_OBJECT
 
 public:
-    // `name` prefixes the object names of the label ("<name>Placeholder") and the button
-    // (`buttonName`), which tests and screenshots look up.
-    TechniquePlaceholder(const QString &name, const QString &buttonText, const QString &buttonName,
+    // The button restarts the program under `technique`. `name` prefixes the object names of
+    // the label ("<name>Placeholder") and the button (`buttonName`), which tests look up.
+    TechniquePlaceholder(WorkbenchController &controller, const QString &technique,
+                         const QString &name, const QString &buttonText, const QString &buttonName,
                          const QString &buttonToolTip, QWidget *parent = nullptr);
 
     QLabel *label() const { return m_label; }
     QPushButton *button() const { return m_button; }
-
-signals:
-    void chosen();
 
 private:
     QLabel *m_label = nullptr;

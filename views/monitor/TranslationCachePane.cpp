@@ -183,15 +183,13 @@ TranslationCachePane::TranslationCachePane(WorkbenchController &controller, QWid
 
     // Under the other techniques: what the pane is for, and one click to see it.
     auto *placeholder = new TechniquePlaceholder(
-        QStringLiteral("translation"), tr("Use &Binary Translation"),
-        QStringLiteral("useBinaryTranslation"),
+        controller, QString::fromLatin1(kBinaryTranslation), QStringLiteral("translation"),
+        tr("Use &Binary Translation"), QStringLiteral("useBinaryTranslation"),
         tr("Restart the program under binary translation and watch the translator patch it"),
         m_stack);
     m_placeholder = placeholder->label();
     m_chooseTechnique = placeholder->button();
     m_stack->addWidget(placeholder);
-    connect(placeholder, &TechniquePlaceholder::chosen, this,
-            [this] { this->controller().setTechnique(QString::fromLatin1(kBinaryTranslation)); });
 
     auto *tables = new QWidget(m_stack);
     auto *layout = new QVBoxLayout(tables);

@@ -92,15 +92,13 @@ VmcsPane::VmcsPane(WorkbenchController &controller, QWidget *parent)
     m_stack = new QStackedWidget(m_splitter);
     // Under the other techniques: what the VMCS is, and one click to see it.
     auto *placeholder = new TechniquePlaceholder(
-        QStringLiteral("vmcs"), tr("Use &Hardware-Assisted Execution"),
-        QStringLiteral("useHardwareAssisted"),
+        this->controller(), QString::fromLatin1(kHardwareAssisted), QStringLiteral("vmcs"),
+        tr("Use &Hardware-Assisted Execution"), QStringLiteral("useHardwareAssisted"),
         tr("Restart the program under hardware-assisted execution (VT-x) and watch its VMCS"),
         m_stack);
     m_placeholder = placeholder->label();
     m_chooseTechnique = placeholder->button();
     m_stack->addWidget(placeholder);
-    connect(placeholder, &TechniquePlaceholder::chosen, this,
-            [this] { this->controller().setTechnique(QString::fromLatin1(kHardwareAssisted)); });
 
     m_fields = new QTreeView(m_stack);
     m_fields->setObjectName(QStringLiteral("vmcsFields"));
