@@ -46,42 +46,6 @@ int crNumber(Register reg)
     }
 }
 
-struct PortAccess
-{
-    std::uint16_t port = 0;
-    int size = 1;
-    bool in = false;
-    bool string = false;
-    bool rep = false;
-    bool immediate = false;
-};
-
-// IN/OUT/INS/OUTS: the port (an immediate or DX) and the access size.
-PortAccess portAccess(const UnicornCpu &cpu, const Instruction &instruction)
-{
-    PortAccess access;
-    access.in = instruction.mnemonic == Mnemonic::In || instruction.mnemonic == Mnemonic::Ins;
-    access.string = instruction.mnemonic == Mnemonic::Ins || instruction.mnemonic == Mnemonic::Outs;
-    access.rep = instruction.hasRepPrefix;
-    access.port = static_cast<std::uint16_t>(cpu.read(Register::Rdx));
-    for (const Operand &operand : instruction.operands) {
-        if (operand.kind == OperandKind::Immediate) {
-            access.port = static_cast<std::uint16_t>(operand.immediate);
-            access.immediate = true;
-        } else if (operand.sizeBits != 0 &&
-                   (operand.kind == OperandKind::Memory ||
-                    (operand.kind == OperandKind::Register && operand.reg.reg != Register::Rdx))) {
-            access.size = operand.sizeBits / 8;
-        } else if (operand.kind == OperandKind::Register && operand.reg.reg == Register::Rdx &&
-                   operand.sizeBits != 16) {
-            access.size = operand.sizeBits / 8; // `in edx, ...` does not exist: never here
-        }
-    }
-    if (access.size != 1 && access.size != 2 && access.size != 4)
-        access.size = 1;
-    return access;
-}
-
 } // namespace
 
 const TechniqueInfo &HardwareAssisted::staticInfo()
@@ -287,14 +251,18 @@ WatchAction HardwareAssisted::onWatched(Monitor &monitor, const Instruction &ins
 
 WatchAction HardwareAssisted::portIo(Monitor &monitor, const Instruction &instruction)
 {
-    const PortAccess access = portAccess(monitor.machine().cpu(), instruction);
-    if (m_vmcs.ioExits(access.port, access.size)) {
+    const auto access = Monitor::portOperand(monitor.machine().cpu(), instruction);
+    if (access && m_vmcs.ioExits(access->port, static_cast<int>(access->size))) {
         Exit exit;
         exit.rip = instruction.address;
         exit.instructionLength = instruction.length;
         exit.reason = vmx::exit_reason::kIoInstruction;
-        exit.qualification = vmx::ioQualification(access.port, access.size, access.in,
-                                                  access.string, access.rep, access.immediate);
+        const Mnemonic mnemonic = instruction.mnemonic;
+        exit.qualification =
+            vmx::ioQualification(access->port, static_cast<int>(access->size),
+                                 mnemonic == Mnemonic::In || mnemonic == Mnemonic::Ins,
+                                 mnemonic == Mnemonic::Ins || mnemonic == Mnemonic::Outs,
+                                 instruction.hasRepPrefix, access->immediate);
         exit.handlerCycles = monitor.cost(Cost::MonitorEmulation);
         exit.handled = tr("the monitor emulated the device access");
         vmExit(monitor, exit);

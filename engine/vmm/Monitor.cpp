@@ -10,6 +10,7 @@
 #include "mmu/PageWalker.h"
 
 #include <QCoreApplication>
+#include <algorithm>
 #include <array>
 #include <cstring>
 
@@ -188,15 +189,46 @@ Delivery Monitor::pushInterruptFrame(std::uint8_t vector, std::optional<std::uin
     return delivery;
 }
 
+std::optional<Monitor::PortOperand> Monitor::portOperand(const UnicornCpu &cpu,
+                                                         const Instruction &instruction)
+{
+    const auto portOf = [&cpu](const Operand &operand, PortOperand &result) {
+        result.immediate = operand.kind == OperandKind::Immediate;
+        result.port = result.immediate
+                          ? static_cast<std::uint16_t>(operand.immediate & 0xFF)
+                          : static_cast<std::uint16_t>(cpu.read(Register::Rdx) & 0xFFFF);
+    };
+    PortOperand result;
+    switch (instruction.mnemonic) {
+    case Mnemonic::In:
+        if (instruction.operands.size() != 2)
+            return std::nullopt;
+        portOf(instruction.operands[1], result);
+        result.size = instruction.operands[0].reg.widthBits / 8U;
+        return result;
+    case Mnemonic::Out:
+        if (instruction.operands.size() != 2)
+            return std::nullopt;
+        portOf(instruction.operands[0], result);
+        result.size = instruction.operands[1].reg.widthBits / 8U;
+        return result;
+    case Mnemonic::Ins:
+    case Mnemonic::Outs:
+        result.port = static_cast<std::uint16_t>(cpu.read(Register::Rdx) & 0xFFFF);
+        result.size = std::max(1U, instruction.operandSizeBits / 8U);
+        return result;
+    default:
+        return std::nullopt;
+    }
+}
+
 Monitor::PortIo Monitor::emulatePortIo(const Instruction &instruction)
 {
     PortIo result;
     UnicornCpu &cpu = m_machine.cpu();
-    const auto portOf = [&cpu](const Operand &operand) -> std::uint16_t {
-        if (operand.kind == OperandKind::Immediate)
-            return static_cast<std::uint16_t>(operand.immediate & 0xFF);
-        return static_cast<std::uint16_t>(cpu.read(Register::Rdx) & 0xFFFF);
-    };
+    const auto operand = portOperand(cpu, instruction);
+    if (!operand)
+        return result;
     const auto describe = [](const char *direction, std::uint16_t portNumber, std::uint32_t value,
                              const PortBus::Access &access) {
         return tr("%1 port %2 (%3): %4")
@@ -206,24 +238,20 @@ Monitor::PortIo Monitor::emulatePortIo(const Instruction &instruction)
 
     switch (instruction.mnemonic) {
     case Mnemonic::In: {
-        if (instruction.operands.size() != 2)
-            return result;
         const RegisterOperand &target = instruction.operands[0].reg;
-        const std::uint16_t portNumber = portOf(instruction.operands[1]);
+        const std::uint16_t portNumber = operand->port;
         std::uint32_t value = 0;
-        const auto access = m_ports.read(portNumber, target.widthBits / 8U, value);
+        const auto access = m_ports.read(portNumber, operand->size, value);
         writeRegister(cpu, target, value);
         result.ok = true;
         result.description = describe("read from", portNumber, value, access);
         return result;
     }
     case Mnemonic::Out: {
-        if (instruction.operands.size() != 2)
-            return result;
-        const std::uint16_t portNumber = portOf(instruction.operands[0]);
+        const std::uint16_t portNumber = operand->port;
         const RegisterOperand &source = instruction.operands[1].reg;
         const auto value = static_cast<std::uint32_t>(readRegister(cpu, source));
-        const auto access = m_ports.write(portNumber, source.widthBits / 8U, value, now());
+        const auto access = m_ports.write(portNumber, operand->size, value, now());
         result.ok = true;
         result.exitRequested = portNumber == port::kExit;
         result.timerProgrammed = portNumber == port::kTimer;
@@ -233,8 +261,8 @@ Monitor::PortIo Monitor::emulatePortIo(const Instruction &instruction)
     case Mnemonic::Ins:
     case Mnemonic::Outs: {
         const bool out = instruction.mnemonic == Mnemonic::Outs;
-        const unsigned size = std::max(1U, instruction.operandSizeBits / 8U);
-        const auto portNumber = static_cast<std::uint16_t>(cpu.read(Register::Rdx) & 0xFFFF);
+        const unsigned size = operand->size;
+        const std::uint16_t portNumber = operand->port;
         const bool down = (cpu.rflags() & rflags::kDF) != 0;
         const std::uint64_t step =
             down ? static_cast<std::uint64_t>(-static_cast<std::int64_t>(size)) : size;

@@ -136,6 +136,15 @@ public:
         QString description;
     };
     PortIo emulatePortIo(const Instruction &instruction);
+    // The port and access size of IN, OUT, INS or OUTS: the port is an 8-bit immediate or DX.
+    struct PortOperand
+    {
+        std::uint16_t port = 0;
+        unsigned size = 1; // bytes: 1, 2 or 4
+        bool immediate = false;
+    };
+    static std::optional<PortOperand> portOperand(const UnicornCpu &cpu,
+                                                  const Instruction &instruction);
 
     // The #PF error code for a fault at `cr2` raised by the instruction at `rip`, derived from
     // the page tables and the instruction (Unicorn does not report it).
