@@ -4,6 +4,8 @@
 #include "bench/Bench.h"
 #include "machine/UnicornCpu.h"
 #include "pv/Paravirtualizer.h"
+#include "run/Compare.h"
+#include "run/Nanobenchmarks.h"
 #include "run/Report.h"
 #include "run/Session.h"
 #include "trace/CostModel.h"
@@ -65,6 +67,10 @@ QString usage()
               "  vmm-workbench run FILE.asm [options]  run a guest snippet without a window\n"
               "  vmm-workbench paravirtualize FILE.asm rewrite a snippet for the paravirtual "
               "technique\n"
+              "  vmm-workbench compare FILE.asm        compare every technique with native "
+              "execution\n"
+              "  vmm-workbench compare --table adams-agesen  the paper's nanobenchmarks next to "
+              "the workbench's\n"
               "  vmm-workbench bench [--json]          measure the engine on this machine\n"
               "  vmm-workbench techniques [--json]     list techniques and cost presets\n"
               "Run 'vmm-workbench COMMAND --help' for a command's options.\n"
@@ -118,18 +124,10 @@ ParsedSnippetCommand parseSnippetCommand(QCommandLineParser &parser, const QStri
     return {positional.at(1), kOk};
 }
 
-int runSnippet(const QStringList &arguments)
+// The options of a guest run that `run` and `compare` share.
+void addSessionOptions(QCommandLineParser &parser)
 {
-    QCommandLineParser parser;
-    parser.setApplicationDescription(tr("Runs a guest snippet headless and prints what happened."));
-    parser.addHelpOption();
-    parser.addPositionalArgument(QStringLiteral("run"), tr("the command"));
-    parser.addPositionalArgument(QStringLiteral("FILE.asm"), tr("the NASM x86-64 snippet"));
     const QString defaults = tr("default: %1");
-    parser.addOption({QStringLiteral("technique"),
-                      tr("native, trap-and-emulate, paravirtual, ... (see techniques; %1)")
-                          .arg(defaults.arg(QStringLiteral("native"))),
-                      QStringLiteral("NAME"), QStringLiteral("native")});
     parser.addOption({QStringLiteral("timer-period"),
                       tr("guest instructions between timer interrupts, 0 = off (%1); the guest "
                          "can also program the timer itself")
@@ -156,17 +154,17 @@ int runSnippet(const QStringList &arguments)
                          "EXCEPTION_BITMAP=0x4001 (repeatable)"),
                       QStringLiteral("NAME=VALUE")});
     parser.addOption({QStringLiteral("json"), tr("print one JSON object")});
-    const auto parsed = parseSnippetCommand(parser, arguments, QStringLiteral("run"));
-    if (!parsed.path)
-        return parsed.exitCode;
-    SessionOptions options;
-    options.technique = parser.value(QStringLiteral("technique"));
+}
+
+// Reads the options addSessionOptions() added; reports a bad value and returns false.
+bool readSessionOptions(const QCommandLineParser &parser, SessionOptions &options)
+{
     options.costPreset = parser.value(QStringLiteral("cost-preset"));
     const auto timer = number(parser, QStringLiteral("timer-period"));
     const auto budget = number(parser, QStringLiteral("max-instructions"));
     const auto events = number(parser, QStringLiteral("events"));
     if (!timer || !budget || !events)
-        return kBadInput;
+        return false;
     options.timerPeriod = *timer;
     options.maxInstructions = *budget;
     options.eventLimit = *events;
@@ -178,7 +176,7 @@ int runSnippet(const QStringList &arguments)
         if (name.isEmpty() || (!on && !off)) {
             err() << tr("error: --vmcs-control wants NAME=on or NAME=off, not \"%1\"").arg(setting)
                   << "\n";
-            return kBadInput;
+            return false;
         }
         options.vmcsControls[name] = on;
     }
@@ -192,24 +190,53 @@ int runSnippet(const QStringList &arguments)
                         "\"%1\"")
                          .arg(setting)
                   << "\n";
-            return kBadInput;
+            return false;
         }
         options.vmcsFields[name] = value;
     }
+    return true;
+}
 
-    const QString path = *parsed.path;
-    const Assembler assembler;
+// Assembles the snippet at `path`, printing its warnings; reports errors and returns nothing.
+std::optional<AssembledProgram> assembleSnippet(const Assembler &assembler, const QString &path)
+{
     AssemblerResult assembled = assembler.assembleFile(path);
     if (!assembled.ok()) {
         for (const AssemblerDiagnostic &diagnostic : assembled.errors)
             err() << diagnostic.toString() << "\n";
-        return kBadInput;
+        return std::nullopt;
     }
     for (const AssemblerDiagnostic &warning : assembled.program->warnings)
         err() << warning.toString() << "\n";
+    return std::move(*assembled.program);
+}
 
+int runSnippet(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(tr("Runs a guest snippet headless and prints what happened."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("run"), tr("the command"));
+    parser.addPositionalArgument(QStringLiteral("FILE.asm"), tr("the NASM x86-64 snippet"));
+    parser.addOption({QStringLiteral("technique"),
+                      tr("native, trap-and-emulate, paravirtual, ... (see techniques; %1)")
+                          .arg(tr("default: %1").arg(QStringLiteral("native"))),
+                      QStringLiteral("NAME"), QStringLiteral("native")});
+    addSessionOptions(parser);
+    const auto parsed = parseSnippetCommand(parser, arguments, QStringLiteral("run"));
+    if (!parsed.path)
+        return parsed.exitCode;
+    SessionOptions options;
+    options.technique = parser.value(QStringLiteral("technique"));
+    if (!readSessionOptions(parser, options))
+        return kBadInput;
+
+    const Assembler assembler;
+    std::optional<AssembledProgram> program = assembleSnippet(assembler, *parsed.path);
+    if (!program)
+        return kBadInput;
     const CostPresets presets;
-    Session session(std::move(*assembled.program), options, TechniqueRegistry::builtIn(), presets);
+    Session session(std::move(*program), options, TechniqueRegistry::builtIn(), presets);
     session.run();
     if (parser.isSet(QStringLiteral("json")))
         printJson(reportJson(session));
@@ -334,6 +361,105 @@ int paravirtualizeSnippet(const QStringList &arguments)
     return kOk;
 }
 
+// compare --table adams-agesen: Figure 4 of Adams and Agesen next to the workbench's cycles.
+int compareTable(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("Runs Adams and Agesen's seven nanobenchmarks (exercises/benchmarks/) under every "
+           "technique and prints the modelled cycles per operation next to the paper's Figure "
+           "4, as Markdown."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("compare"), tr("the command"));
+    parser.addOption(
+        {QStringLiteral("table"), tr("the published table: adams-agesen"), QStringLiteral("NAME")});
+    parser.addOption({QStringLiteral("cost-preset"),
+                      tr("the cost model (default: %1)").arg(CostPresets::defaultId()),
+                      QStringLiteral("NAME"), CostPresets::defaultId()});
+    parser.addOption({QStringLiteral("json"), tr("print one JSON object")});
+    if (!parser.parse(arguments)) {
+        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
+        return kBadInput;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        out() << parser.helpText();
+        return kOk;
+    }
+    if (parser.value(QStringLiteral("table")) != QLatin1String("adams-agesen")) {
+        err() << tr("error: unknown table \"%1\"; the one published table is adams-agesen")
+                     .arg(parser.value(QStringLiteral("table")))
+              << "\n";
+        return kBadInput;
+    }
+    if (parser.positionalArguments().size() != 1) {
+        err() << tr("error: compare --table takes no snippet file") << "\n";
+        return kBadInput;
+    }
+    const Assembler assembler;
+    const CostPresets presets;
+    const NanobenchmarkTable table =
+        runAdamsAgesen(assembler, TechniqueRegistry::builtIn(), presets,
+                       parser.value(QStringLiteral("cost-preset")));
+    if (parser.isSet(QStringLiteral("json")))
+        printJson(adamsAgesenJson(table));
+    else
+        out() << adamsAgesenMarkdown(table);
+    return kOk;
+}
+
+// compare FILE.asm: the snippet under every technique, in lockstep with native execution.
+int compareSnippet(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("Runs a snippet natively and under every technique, and reports for each the first "
+           "guest instruction after which what the guest can see differs from native execution "
+           "(Popek and Goldberg's equivalence), with the events and modelled cycles each "
+           "technique needed."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("compare"), tr("the command"));
+    parser.addPositionalArgument(QStringLiteral("FILE.asm"), tr("the NASM x86-64 snippet"));
+    parser.addOption({QStringLiteral("technique"),
+                      tr("compare only this technique (repeatable; default: every technique)"),
+                      QStringLiteral("NAME")});
+    parser.addOption({QStringLiteral("table"),
+                      tr("instead of a snippet, the published table adams-agesen (Figure 4 of "
+                         "Adams and Agesen 2006 next to the workbench, as Markdown)"),
+                      QStringLiteral("NAME")});
+    addSessionOptions(parser);
+    for (const QString &argument : arguments) {
+        if (argument == QLatin1String("--table") || argument.startsWith(QLatin1String("--table=")))
+            return compareTable(arguments);
+    }
+    const auto parsed = parseSnippetCommand(parser, arguments, QStringLiteral("compare"));
+    if (!parsed.path)
+        return parsed.exitCode;
+    CompareOptions options;
+    options.techniques = parser.values(QStringLiteral("technique"));
+    if (!readSessionOptions(parser, options.session))
+        return kBadInput;
+    const QString path = *parsed.path;
+    const auto source = readSnippet(path);
+    if (!source)
+        return kBadInput;
+    const Assembler assembler;
+    AssemblerResult assembled = assembler.assemble(*source, path);
+    if (!assembled.ok()) {
+        for (const AssemblerDiagnostic &diagnostic : assembled.errors)
+            err() << diagnostic.toString() << "\n";
+        return kBadInput;
+    }
+    const CostPresets presets;
+    const Comparison comparison =
+        compareTechniques(*source, path, *assembled.program, options, assembler,
+                          TechniqueRegistry::builtIn(), presets);
+    if (parser.isSet(QStringLiteral("json")))
+        printJson(comparisonJson(comparison));
+    else
+        out() << comparisonText(comparison);
+    return kOk;
+}
+
 int listTechniques(const QStringList &arguments)
 {
     QCommandLineParser parser;
@@ -420,8 +546,9 @@ bool isCommand(const QStringList &arguments)
     static const QStringList commands{
         QStringLiteral("run"),        QStringLiteral("bench"),
         QStringLiteral("techniques"), QStringLiteral("paravirtualize"),
-        QStringLiteral("help"),       QStringLiteral("--help"),
-        QStringLiteral("-h"),         QStringLiteral("--version"),
+        QStringLiteral("compare"),    QStringLiteral("help"),
+        QStringLiteral("--help"),     QStringLiteral("-h"),
+        QStringLiteral("--version"),
     };
     return commands.contains(arguments.at(1));
 }
@@ -441,6 +568,8 @@ int runCommand(const QStringList &arguments)
             return runSnippet(arguments);
         if (command == QLatin1String("paravirtualize"))
             return paravirtualizeSnippet(arguments);
+        if (command == QLatin1String("compare"))
+            return compareSnippet(arguments);
         if (command == QLatin1String("bench"))
             return runBenchmarks(arguments);
         if (command == QLatin1String("techniques"))

@@ -4,6 +4,7 @@
 #include "machine/PhysicalMemory.h"
 #include "machine/Platform.h"
 #include "machine/UnicornCpu.h"
+#include "run/History.h"
 #include "run/Session.h"
 #include "trace/CostModel.h"
 #include "vmm/Technique.h"
@@ -177,12 +178,15 @@ double fastest(int repetitions, Prepare &&prepare, Run &&run)
 double sessionSeconds(const AssembledProgram &program, const QString &technique,
                       std::size_t eventLimit, std::uint64_t expectedInstructions,
                       std::uint64_t expectedTraps, const TechniqueRegistry &techniques,
-                      const CostPresets &presets, int repetitions)
+                      const CostPresets &presets, int repetitions,
+                      std::uint64_t snapshotInterval = 0, std::size_t *snapshots = nullptr)
 {
     SessionOptions options;
     options.technique = technique;
     options.maxInstructions = expectedInstructions + 1000;
     options.eventLimit = eventLimit;
+    options.snapshotInterval = snapshotInterval;
+    options.pacedSnapshots = snapshotInterval != 0; // as the window runs
     return fastest(
         repetitions,
         [&] { return std::make_unique<Session>(program, options, techniques, presets); },
@@ -200,6 +204,8 @@ double sessionSeconds(const AssembledProgram &program, const QString &technique,
                                   " instructions, " + std::to_string(entries) +
                                   " entries into the monitor");
             }
+            if (snapshots && session.history())
+                *snapshots = session.history()->count();
         });
 }
 
@@ -267,6 +273,9 @@ BenchResult runBench(const TechniqueRegistry &techniques, const CostPresets &pre
                     techniques, presets, repetitions);
             }
         }
+        figures.historySeconds = sessionSeconds(
+            program, QStringLiteral("native"), Trace::kDefaultStorageLimit, figures.instructions, 0,
+            techniques, presets, repetitions, History::kDefaultInterval, &figures.snapshots);
         result.loops.push_back(std::move(figures));
     }
 
@@ -378,6 +387,13 @@ QJsonObject benchJson(const BenchResult &result)
             techniques.insert(id, figures);
         }
         entry.insert(QStringLiteral("techniques"), techniques);
+        entry.insert(
+            QStringLiteral("native_with_step_back_history"),
+            QJsonObject{{QStringLiteral("seconds"), loop.historySeconds},
+                        {QStringLiteral("ratio_to_bare"), loop.bareSeconds / loop.historySeconds},
+                        {QStringLiteral("snapshot_interval"),
+                         static_cast<qint64>(History::kDefaultInterval)},
+                        {QStringLiteral("snapshots_kept"), static_cast<qint64>(loop.snapshots)}});
         loops.append(entry);
     }
     json.insert(QStringLiteral("loops"), loops);
@@ -431,6 +447,7 @@ QString benchText(const BenchResult &result)
             if (id == kBinaryTranslation && loop.unpatchedPageSeconds > 0)
                 line(tr("  exit on its own page"), loop.unpatchedPageSeconds);
         }
+        line(tr("native + step-back snapshots"), loop.historySeconds);
     }
     out << tr("Goals: ratio %1 for every technique, %2 for binary translation after "
               "translation. Binary translation hooks the reads of every page it patched, to "

@@ -30,6 +30,10 @@ struct BenchLoop
     // Binary translation with the loop's final hlt moved to a page of its own: no patch on the
     // loop's page, so none of its reads need watching (see Machine::watchAccesses()).
     double unpatchedPageSeconds = 0;
+    // Native execution with step-back snapshots every History::kDefaultInterval instructions,
+    // as the window runs it.
+    double historySeconds = 0;
+    std::size_t snapshots = 0;
 };
 
 // One way into the monitor and back, timed as a loop of it against the same loop with the

@@ -695,6 +695,110 @@ void Machine::applyPermissions(std::uint64_t page)
     m_cpu->setPermissions(page, page + paging::kPageSize4K, writable, !fetchGuarded(page));
 }
 
+// Outside a run only: every guest page's protection as applyPermissions() would set it, with
+// one call per run of pages that need the same (each call on a page of its own costs Unicorn
+// a region split). Pages that need full access are left as they are.
+void Machine::applyAllPermissions()
+{
+    const std::uint64_t pages = m_memory.guestSize() / paging::kPageSize4K;
+    const auto wanted = [this](std::uint64_t page) {
+        auto it = m_codePages.find(page);
+        const bool writable =
+            (it == m_codePages.end() || !it->second.protectedNow) && !m_watchedPages.contains(page);
+        return std::pair{writable, !fetchGuarded(page)};
+    };
+    std::uint64_t index = 0;
+    while (index < pages) {
+        const std::uint64_t first = index * paging::kPageSize4K;
+        const auto permissions = wanted(first);
+        while (index < pages && wanted(index * paging::kPageSize4K) == permissions)
+            ++index;
+        if (permissions != std::pair{true, true})
+            m_cpu->setPermissions(first, index * paging::kPageSize4K, permissions.first,
+                                  permissions.second);
+    }
+}
+
+bool Machine::settled() const
+{
+    return m_deferredWork.empty() && m_watchChanges.empty() && m_pendingGuards.empty() &&
+           m_storedForGuest.empty();
+}
+
+Machine::State Machine::saveState() const
+{
+    State state;
+    state.cpu = m_cpu->contextBytes();
+    state.retired = m_retired;
+    state.fetchGuard = m_fetchGuard;
+    for (const auto &[page, watched] : m_watchedPages)
+        state.watchedPages.emplace_back(page, watched.reads);
+    std::sort(state.watchedPages.begin(), state.watchedPages.end());
+    return state;
+}
+
+void Machine::prepareRestore()
+{
+    if (m_inRun)
+        throw EngineError("a snapshot restored during a run");
+    m_deferredWork.clear();
+    m_watchChanges.clear();
+    m_pendingGuards.clear();
+    m_pendingWatches.clear();
+    m_pagesToProtect.clear();
+    m_storedForGuest.clear();
+    disarmDeadlineStop();
+    m_deferredRip.reset();
+    m_guardedFetch.reset();
+    m_passWatchAt.reset();
+    m_passBreakpointAt.reset();
+    m_breakpointStop.reset();
+    m_unmapped.reset();
+    m_invalidOpcode = false;
+    m_callbackError.reset();
+    // Hooks the restored code needs come back as its blocks are decoded.
+    m_watched.clear();
+    for (std::uint64_t address : m_cpu->codeHookAddresses()) {
+        if (!isBreakpoint(address))
+            m_cpu->removeCodeHook(address);
+    }
+    for (const auto &[page, watched] : m_watchedPages) {
+        if (m_cpu->hooksReadsAt(page))
+            m_cpu->unhookReads(page);
+    }
+    m_watchedPages.clear();
+    forgetDecodedCode();
+    m_codePages.clear();
+    for (CachedInstruction &entry : *m_instructionCache)
+        entry.valid = false;
+    // Unicorn finds translated code by looking the start address up as a code fetch: with the
+    // whole of guest memory executable, one call drops all of it.
+    m_cpu->setPermissions(0, m_memory.guestSize(), true, true);
+    m_cpu->removeCache(0, m_memory.guestSize());
+}
+
+void Machine::finishRestore(const State &state)
+{
+    m_cpu->restoreContext(state.cpu);
+    m_retired = state.retired;
+    m_fetchGuard = state.fetchGuard;
+    // No translated code is left that was translated without the read hooks (see
+    // setReadHooks()).
+    for (const auto &[page, reads] : state.watchedPages) {
+        m_watchedPages[page].reads = reads;
+        if (reads)
+            m_cpu->hookReads(page, page + paging::kPageSize4K);
+    }
+    // Unicorn 2.0.1 offers no call that flushes its TLB, and neither does writing CR3 or CR4
+    // through its API; a change of a region's write permission does (QEMU commits a new memory
+    // map). Without the flush, translations cached after the snapshot would outlive it, and the
+    // page walks that set the Accessed bits of the page tables would not happen again.
+    m_cpu->setPermissions(0, m_memory.guestSize(), false, true);
+    m_cpu->setPermissions(0, m_memory.guestSize(), true, true);
+    applyAllPermissions();
+    m_cr3 = m_cpu->read(Register::Cr3);
+}
+
 void Machine::guardFetches(std::uint64_t begin, std::uint64_t end)
 {
     begin &= ~(paging::kPageSize4K - 1);
@@ -895,7 +999,7 @@ void Machine::onCodeHook(std::uint64_t address)
             requestInternalStop(InternalStop::Deadline);
             return;
         }
-        if (isBreakpoint(address)) {
+        if (!m_breakpointsSuspended && isBreakpoint(address)) {
             if (m_passBreakpointAt == address) {
                 m_passBreakpointAt.reset();
             } else {

@@ -209,6 +209,30 @@ public:
     // The access that ended the last execute() with a CpuError, if that was the cause.
     const std::optional<UnmappedAccess> &lastUnmappedAccess() const { return m_unmapped; }
 
+    // Step back (run/History.h). The machine's part of a snapshot: the CPU, the instruction
+    // count, and the pages a technique guards or watches. Guest memory is saved apart.
+    struct State
+    {
+        std::vector<std::uint8_t> cpu; // UnicornCpu::contextBytes()
+        std::uint64_t retired = 0;
+        std::vector<bool> fetchGuard;
+        std::vector<std::pair<std::uint64_t, bool>> watchedPages; // page, reads hooked too
+    };
+    // Whether nothing waits for the next run (work deferred by a callback, guards, watches or
+    // translations to drop): only then does saveState() capture all there is.
+    bool settled() const;
+    State saveState() const;
+    // Restoring takes two steps around writing guest memory back through memory().
+    // prepareRestore() drops every translation Unicorn holds, every decoded block and exact
+    // hook, and any work queued for the next run; finishRestore() puts the CPU, the guards and
+    // the watches back and flushes the TLB. Code is decoded and hooked anew as it runs. Between
+    // runs only.
+    void prepareRestore();
+    void finishRestore(const State &state);
+    // While suspended, breakpoints do not stop execute() (a replay runs past them). Their hooks
+    // stay, so that Unicorn translates the same blocks.
+    void suspendBreakpoints(bool suspended) { m_breakpointsSuspended = suspended; }
+
 private:
     struct Block;
     enum class InternalStop : std::uint8_t
@@ -239,6 +263,7 @@ private:
     bool onFetchFromGuardedPage(std::uint64_t address) override;
     void onWatchedAccess(MemoryAccess access, std::uint64_t address, std::size_t size) override;
     void applyPermissions(std::uint64_t page);
+    void applyAllPermissions();
     void locateUnmappedAccess();
     bool trackCodePage(Block &block);
     void markCode(const Block &block);
@@ -320,6 +345,7 @@ private:
     std::unordered_map<std::uint64_t, Instruction> m_watched; // exact hooks the client asked for
     std::vector<std::uint64_t> m_breakpoints;                 // sorted
     std::optional<std::uint64_t> m_passBreakpointAt;
+    bool m_breakpointsSuspended = false;
     struct BreakpointStop
     {
         std::uint64_t rip = 0;

@@ -424,4 +424,13 @@ void UnicornCpu::patchContextWord(std::size_t offset, std::int32_t value)
     check(uc_context_restore(m_uc, context), "uc_context_restore");
 }
 
+void UnicornCpu::restoreContext(const std::vector<std::uint8_t> &bytes)
+{
+    auto *context = static_cast<uc_context *>(m_context);
+    if (bytes.size() != uc_context_size(m_uc))
+        throw EngineError("a saved CPU state of the wrong size");
+    std::memcpy(context, bytes.data(), bytes.size());
+    check(uc_context_restore(m_uc, context), "uc_context_restore");
+}
+
 } // namespace vmwb

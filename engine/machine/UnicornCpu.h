@@ -168,6 +168,11 @@ public:
     // of it back into the live CPU. The fault latch workaround needs exactly this.
     std::vector<std::uint8_t> contextBytes() const;
     void patchContextWord(std::size_t offset, std::int32_t value);
+    // Puts back a CPU state that contextBytes() returned (registers, hidden segment parts,
+    // control registers, MSRs): for snapshots. Unicorn copies it into the CPU as it is: the
+    // caller drops translated code and cached address translations (see
+    // Machine::finishRestore()).
+    void restoreContext(const std::vector<std::uint8_t> &bytes);
 
     uc_struct *handle() const { return m_uc; }
 

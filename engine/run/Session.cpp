@@ -126,6 +126,11 @@ Session::Session(AssembledProgram program, SessionOptions options,
     m_technique->start(*m_monitor);
     if (m_options.timerPeriod != 0)
         m_ports.timer().program(m_options.timerPeriod, 0);
+    if (m_options.snapshotInterval != 0) {
+        m_history = std::make_unique<History>(m_options.snapshotInterval, m_options.historyBudget,
+                                              m_options.pacedSnapshots);
+        recordSnapshot();
+    }
 }
 
 Session::~Session() = default;
@@ -175,6 +180,9 @@ RunStatus Session::runUntil(std::uint64_t limit)
     m_lastPause = Pause::None;
     m_monitor->clearEventBreak();
     while (m_monitor->status() == RunStatus::Running) {
+        // Here, between two turns of the loop, the run is in a state it can be put back to.
+        if (m_history && m_machine->retired() >= m_history->nextDue() && m_machine->settled())
+            recordSnapshot();
         if (deliverPendingInterrupt())
             continue;
         if (m_vcpu.halted) {
@@ -198,6 +206,8 @@ RunStatus Session::runUntil(std::uint64_t limit)
             deadline = std::min(deadline, *tick - (m_monitor->now() - retired));
         if (m_pending.any() && m_monitor->interruptsBlocked())
             deadline = std::min(deadline, m_monitor->shadowEnd());
+        if (m_history && m_history->nextDue() > retired)
+            deadline = std::min(deadline, m_history->nextDue());
         const ExecuteResult result = m_machine->execute(deadline);
         handle(result);
         raiseDueTicks();
@@ -215,6 +225,70 @@ RunStatus Session::runUntil(std::uint64_t limit)
     if (m_monitor->status() != RunStatus::Running)
         m_lastPause = Pause::None;
     return m_monitor->status();
+}
+
+void Session::recordSnapshot()
+{
+    SessionState state;
+    state.machine = m_machine->saveState();
+    state.monitor = m_monitor->saveState();
+    state.vcpu = m_vcpu;
+    state.pending = m_pending;
+    state.ports = m_ports;
+    state.trace = m_trace.mark();
+    state.technique = m_technique->saveState();
+    state.random = m_random;
+    m_history->record(std::move(state), m_machine->memory());
+}
+
+std::optional<std::uint64_t> Session::earliestReachable() const
+{
+    return m_history ? m_history->oldest() : std::nullopt;
+}
+
+bool Session::rewindTo(std::uint64_t instructions)
+{
+    if (!m_history || instructions > m_machine->retired())
+        return false;
+    const auto snapshot = m_history->newestAtOrBefore(instructions);
+    if (!snapshot)
+        return false;
+    m_machine->prepareRestore();
+    const SessionState &state = m_history->restore(*snapshot, m_machine->memory());
+    m_machine->finishRestore(state.machine);
+    m_monitor->restoreState(state.monitor);
+    m_vcpu = state.vcpu;
+    m_pending = state.pending;
+    m_ports = state.ports;
+    m_trace.rewind(state.trace);
+    m_technique->restoreState(*m_monitor, state.technique.get());
+    m_random = state.random;
+
+    // Forward from the snapshot. Breakpoints and events to break on pause the user's runs, not
+    // this one; a stop asked for meanwhile (Pause in the window) is the user's too.
+    const std::bitset<kEventKindCount> breakOn = m_monitor->breakOnEvents();
+    m_monitor->setBreakOnEvents({});
+    m_machine->suspendBreakpoints(true);
+    const auto resume = [&] {
+        m_monitor->setBreakOnEvents(breakOn);
+        m_machine->suspendBreakpoints(false);
+    };
+    try {
+        do {
+            m_machine->clearStopRequest();
+            runUntil(instructions);
+        } while (m_monitor->status() == RunStatus::Running && m_lastPause == Pause::Stopped);
+    } catch (...) {
+        resume();
+        throw;
+    }
+    resume();
+    return true;
+}
+
+bool Session::stepBack()
+{
+    return m_machine->retired() > 0 && rewindTo(m_machine->retired() - 1);
 }
 
 void Session::handle(const ExecuteResult &result)
@@ -280,7 +354,7 @@ void Session::stepOver(std::uint64_t address)
 bool Session::deliverPendingInterrupt()
 {
     if (!m_pending.any() || m_monitor->interruptsBlocked() ||
-        !m_technique->guestInterruptFlag(*m_monitor))
+        !m_technique->canDeliverInterrupt(*m_monitor))
         return false;
     const std::uint8_t vector = *m_pending.highest();
     m_pending.clear(vector);

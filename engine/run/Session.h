@@ -8,6 +8,7 @@
 #include "cpu/VirtualCpu.h"
 #include "devices/Devices.h"
 #include "machine/Machine.h"
+#include "run/History.h"
 #include "trace/CostModel.h"
 #include "trace/Event.h"
 #include "vmm/Monitor.h"
@@ -38,6 +39,14 @@ struct SessionOptions
     // Hardware-assisted only: VMCS fields written over the defaults, by the SDM's name
     // ("EXCEPTION_BITMAP" -> 0x4001), after the controls. An unknown name is an OptionError.
     std::map<QString, std::uint64_t> vmcsFields;
+    // Step back: a snapshot every this many guest instructions (0: none, and the session
+    // cannot go back), kept within historyBudget bytes, the oldest dropped first.
+    std::uint64_t snapshotInterval = 0;
+    std::size_t historyBudget = History::kDefaultBudget;
+    // Paced snapshots: the interval grows beyond snapshotInterval so that taking snapshots
+    // costs about 1/History::kPace of the run (see History). Where the snapshots fall then
+    // depends on the host's speed; what a step back restores does not.
+    bool pacedSnapshots = false;
 };
 
 // An option the session cannot work with (unknown technique or cost preset, a program that
@@ -100,6 +109,18 @@ public:
     // The CPU as the guest believes it is (the real one for native execution).
     VirtualCpu guestView() const { return m_technique->guestView(*m_monitor); }
 
+    // Step back (run/History.h), when options().snapshotInterval is not 0; nullptr otherwise.
+    const History *history() const { return m_history.get(); }
+    // The earliest instruction count the session can go back to, if it can go back at all.
+    std::optional<std::uint64_t> earliestReachable() const;
+    // Puts the session back to the state it had after `instructions` guest instructions, as
+    // runFor() pausing there would have left it: restores the newest snapshot at or before and
+    // runs forward, past breakpoints and events to break on. Returns false, changing nothing,
+    // without history, without a snapshot that old, or for an instruction count ahead.
+    bool rewindTo(std::uint64_t instructions);
+    // rewindTo() one instruction before the current one.
+    bool stepBack();
+
 private:
     bool watches(const Instruction &instruction) override;
     WatchAction onWatched(const Instruction &instruction) override;
@@ -114,6 +135,7 @@ private:
     void handle(const ExecuteResult &result);
     void stepOver(std::uint64_t address);
     void emulateNondeterministic(const Instruction &instruction);
+    void recordSnapshot();
 
     AssembledProgram m_program;
     SessionOptions m_options;
@@ -127,6 +149,7 @@ private:
     std::unique_ptr<Monitor> m_monitor;
     std::uint64_t m_random = 0x9E37'79B9'7F4A'7C15ULL; // RDRAND's deterministic sequence
     Pause m_lastPause = Pause::None;
+    std::unique_ptr<History> m_history;
 };
 
 } // namespace vmwb

@@ -13,10 +13,11 @@ namespace vmwb {
 const char *costKey(Cost cost)
 {
     static constexpr std::array<const char *, kCostCount> kKeys{
-        "instruction",        "trap_round_trip", "monitor_emulation", "port_access",
-        "exception_delivery", "vm_entry",        "vm_exit",           "vmcs_read",
-        "vmcs_write",         "hypercall",       "callout",           "translated_instruction",
-        "fetch_trap",
+        "instruction",        "trap_round_trip",   "monitor_emulation", "port_access",
+        "exception_delivery", "vm_entry",          "vm_exit",           "vmcs_read",
+        "vmcs_write",         "hypercall",         "callout",           "translated_instruction",
+        "fetch_trap",         "page_fault_walk",   "tpr_write",         "exception_reflection",
+        "shadow_page_fault",  "io_exit_emulation", "translated_return", "inline_tpr_access",
     };
     return kKeys[static_cast<std::size_t>(cost)];
 }

@@ -27,8 +27,15 @@ enum class Cost : std::uint8_t
     Callout,               // binary translation: a callout into the monitor, emulating the original
     TranslatedInstruction, // binary translation: translating one guest instruction
     FetchTrap,             // binary translation: the fault on the first fetch from a guarded page
+    PageFaultWalk,         // what a page fault adds to an exception: the walk that finds no mapping
+    TprWrite,              // the CPU writing CR8, the local APIC's task-priority register
+    ExceptionReflection,   // the monitor handing a guest's own exception back to the guest
+    ShadowPageFault,       // the shadow MMU telling a true guest page fault from a hidden one
+    IoExitEmulation,       // VT-x: the monitor's software path for an I/O-instruction exit
+    TranslatedReturn,      // binary translation: ret in translated code looks up its target
+    InlineTprAccess,       // binary translation: a CR8 access translated into a virtual-TPR access
 };
-inline constexpr std::size_t kCostCount = 13;
+inline constexpr std::size_t kCostCount = 20;
 
 // The JSON key of each cost ("trap_round_trip").
 const char *costKey(Cost cost);

@@ -29,9 +29,11 @@ enum class EventKind : std::uint8_t
     Translation,  // binary translation: a guest code page was translated (patched in place)
     Invalidation, // binary translation: the guest wrote to translated code; the page was restored
     VmExit,       // hardware-assisted: the CPU left the guest (VMX non-root) for the monitor
+    Inline, // binary translation: translated code did an instruction's work in place, without a
+            // callout (a CR8 access on the virtual TPR, ret's lookup of its translated target)
 };
 
-inline constexpr std::size_t kEventKindCount = 15;
+inline constexpr std::size_t kEventKindCount = 16;
 
 // Stable names used in JSON output and filters.
 const char *eventKindName(EventKind kind);
@@ -66,14 +68,33 @@ public:
     std::uint64_t count(EventKind kind) const { return m_counts[static_cast<std::size_t>(kind)]; }
     std::uint64_t dropped() const { return m_dropped; }
     std::uint64_t cycles() const { return m_cycles; }
+    // The modelled cycles of the events of one kind (they add up to cycles()).
+    std::uint64_t cycles(EventKind kind) const
+    {
+        return m_cyclesByKind[static_cast<std::size_t>(kind)];
+    }
 
     // Called for every stored event (the views append live).
     std::function<void(const Event &)> onEvent;
+
+    // Step back (run/History.h): the trace as it stood at one moment, and going back to it.
+    // Events stored since are forgotten, and the counts and cycles are those of then.
+    struct Mark
+    {
+        std::size_t stored = 0;
+        std::array<std::uint64_t, kEventKindCount> counts{};
+        std::array<std::uint64_t, kEventKindCount> cyclesByKind{};
+        std::uint64_t dropped = 0;
+        std::uint64_t cycles = 0;
+    };
+    Mark mark() const { return {m_events.size(), m_counts, m_cyclesByKind, m_dropped, m_cycles}; }
+    void rewind(const Mark &mark);
 
 private:
     std::size_t m_limit;
     std::vector<Event> m_events;
     std::array<std::uint64_t, kEventKindCount> m_counts{};
+    std::array<std::uint64_t, kEventKindCount> m_cyclesByKind{};
     std::uint64_t m_dropped = 0;
     std::uint64_t m_cycles = 0;
 };

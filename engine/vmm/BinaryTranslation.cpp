@@ -45,6 +45,32 @@ bool emulatedHere(Mnemonic mnemonic)
     }
 }
 
+// A CR8 access: the translator turns it into a load or store of the virtual TPR in memory,
+// with no callout (Adams and Agesen 2006: cr8wr costs 35 cycles under the software VMM).
+bool onVirtualTpr(const Instruction &instruction)
+{
+    if (instruction.operands.size() != 2)
+        return false;
+    if (instruction.mnemonic == Mnemonic::MovToCr)
+        return instruction.operands[0].reg.reg == Register::Cr8;
+    if (instruction.mnemonic == Mnemonic::MovFromCr)
+        return instruction.operands[1].reg.reg == Register::Cr8;
+    return false;
+}
+
+// A near RET (C3, or C2 with an immediate; SDM Vol. 2B, RET), after any operand-size, REP or
+// REX prefixes. The decoder does not name it: it is innocuous.
+bool isNearReturn(const Instruction &instruction)
+{
+    for (unsigned i = 0; i < instruction.length; ++i) {
+        const std::uint8_t byte = instruction.bytes[i];
+        if (byte == 0x66 || byte == 0xF2 || byte == 0xF3 || (byte & 0xF0) == 0x40)
+            continue;
+        return byte == 0xC3 || byte == 0xC2;
+    }
+    return false;
+}
+
 QString flagText(bool value)
 {
     return value ? QStringLiteral("1") : QStringLiteral("0");
@@ -243,12 +269,29 @@ void BinaryTranslation::start(Monitor &monitor)
 bool BinaryTranslation::watches(const Instruction &instruction) const
 {
     // Code the translator did not reach from a page's first entry (an interrupt handler, the
-    // target of an indirect jump) shows up here, before it first runs.
+    // target of an indirect jump) shows up here, before it first runs. A near ret in
+    // translated code is watched for the cost of finding its translated target.
+    if (isNearReturn(instruction)) {
+        const TranslatedPage *page = m_cache.page(instruction.address);
+        return page && page->valid;
+    }
     return translates(instruction) || TrapAndEmulate::watches(instruction);
 }
 
 WatchAction BinaryTranslation::onWatched(Monitor &monitor, const Instruction &instruction)
 {
+    if (isNearReturn(instruction)) {
+        // The return address on the stack is a guest address; translated code cannot jump to
+        // it but looks up its translation first (Adams and Agesen 2006: call/ret pays 40
+        // cycles more under the software VMM than natively). The ret itself runs as it is.
+        monitor.record(EventKind::Inline, instruction.address, monitor.cost(Cost::TranslatedReturn),
+                       [&] {
+                           return tr("ret in translated code: the return address on the stack "
+                                     "is the guest's, so the translated code looked up its "
+                                     "translation before returning");
+                       });
+        return WatchAction::Execute;
+    }
     if (!translates(instruction))
         return TrapAndEmulate::onWatched(monitor, instruction);
     // Decode-ahead gives the facts only; the patch keeps the text too.
@@ -269,7 +312,7 @@ WatchAction BinaryTranslation::onWatched(Monitor &monitor, const Instruction &in
         if (Patch *added = m_cache.patchAt(original.address))
             ++added->callouts;
     }
-    emulateTrapped(monitor, original, Entry::Callout);
+    emulateTrapped(monitor, original, onVirtualTpr(original) ? Entry::Inline : Entry::Callout);
     return WatchAction::Handled;
 }
 
@@ -283,7 +326,8 @@ void BinaryTranslation::onException(Monitor &monitor, const CpuException &except
                 patch->address);
             if (original) {
                 ++patch->callouts;
-                emulateTrapped(monitor, *original, Entry::Callout);
+                emulateTrapped(monitor, *original,
+                               onVirtualTpr(*original) ? Entry::Inline : Entry::Callout);
                 return;
             }
         }
@@ -491,6 +535,46 @@ TrapAndEmulate::Emulation BinaryTranslation::emulate(Monitor &monitor,
     default:
         return TrapAndEmulate::emulate(monitor, instruction);
     }
+}
+
+struct BinaryTranslation::SavedState final : TechniqueState
+{
+    TranslationCache cache;
+    std::unordered_map<std::uint64_t, PageCode> code;
+    std::unordered_map<std::uint64_t, std::vector<std::pair<std::uint64_t, std::uint64_t>>>
+        pendingWrites;
+
+    std::size_t bytes() const override
+    {
+        std::size_t total = sizeof *this + code.size() * (sizeof(PageCode) + 32);
+        for (const auto &[address, page] : cache.pages())
+            total += sizeof page + page.patches.size() * (sizeof(Patch) + 64);
+        for (const auto &[page, writes] : pendingWrites)
+            total += 32 + writes.size() * 16;
+        return total;
+    }
+};
+
+// The patched bytes are in guest memory and the guarded and watched pages on the machine: the
+// history saves those. Here: what the translator knows about them.
+std::unique_ptr<TechniqueState> BinaryTranslation::saveState() const
+{
+    auto state = std::make_unique<SavedState>();
+    state->cache = m_cache;
+    state->code = m_code;
+    state->pendingWrites = m_pendingWrites;
+    return state;
+}
+
+void BinaryTranslation::restoreState(Monitor &monitor, const TechniqueState *saved)
+{
+    const auto *state = dynamic_cast<const SavedState *>(saved);
+    if (!state)
+        throw EngineError("a snapshot of another technique");
+    m_cache = state->cache;
+    m_code = state->code;
+    m_pendingWrites = state->pendingWrites;
+    monitor.setTranslationCache(&m_cache);
 }
 
 } // namespace vmwb

@@ -35,6 +35,8 @@ public:
     void onWatchedAccess(Monitor &monitor, MemoryAccess access, std::uint64_t address,
                          std::size_t size) override;
     const TranslationCache *translationCache() const override { return &m_cache; }
+    std::unique_ptr<TechniqueState> saveState() const override;
+    void restoreState(Monitor &monitor, const TechniqueState *state) override;
 
     // Whether the translator replaces `instruction` by a callout: it is sensitive and the
     // monitor can emulate it. Software interrupts are left alone: they enter the monitor
@@ -45,6 +47,7 @@ protected:
     Emulation emulate(Monitor &monitor, const Instruction &instruction) override;
 
 private:
+    struct SavedState;
     struct PageCode
     {
         std::bitset<4096> bytes; // bytes of the page the translator decoded as instructions

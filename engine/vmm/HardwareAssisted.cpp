@@ -21,6 +21,11 @@ QString tr(const char *text)
 constexpr std::int64_t kKvmEnosys = -1000;
 constexpr std::uint64_t kCr4Vmxe = 1ULL << 13;
 
+// Adams and Agesen 2006, section on hardware costs: handling a typical exit takes about ten
+// VMREADs (the exit reason, qualification, guest RIP, instruction length, ...). Every exit is
+// charged them, at the preset's VMREAD cost.
+constexpr std::uint64_t kVmreadsPerExit = 10;
+
 // The general register's number in exit qualifications (SDM Table 28-3): RAX 0 ... R15 15.
 int gprNumber(Register reg)
 {
@@ -89,6 +94,14 @@ void HardwareAssisted::start(Monitor &monitor)
         if (const auto control = vmx::controlNamed(id))
             m_vmcs.setControl(*control, on);
     }
+    // Without EPT the monitor keeps shadow page tables, and every guest #PF must reach it to
+    // be told apart as a hidden fault (the shadow lacks the entry) or a true one (the guest's
+    // own tables lack it): the exception bitmap intercepts #PF, as on the Pentium 4 of Adams and
+    // Agesen 2006, which had no nested paging. Fields given explicitly still win.
+    if (!m_vmcs.control(vmx::Control::EnableEpt)) {
+        m_vmcs.write(vmx::Field::ExceptionBitmap,
+                     m_vmcs.read(vmx::Field::ExceptionBitmap) | (1ULL << vector::kPageFault));
+    }
     for (const auto &[name, value] : m_fields) {
         if (const auto field = vmx::fieldNamed(name))
             m_vmcs.write(*field, value);
@@ -139,8 +152,9 @@ void HardwareAssisted::vmExit(Monitor &monitor, const Exit &exit)
     m_vmcs.write(Field::EntryInterruptionInfo,
                  m_vmcs.read(Field::EntryInterruptionInfo) & ~(1ULL << 31));
     ++m_exitCounts[exit.reason];
-    const std::uint64_t cycles =
-        monitor.cost(Cost::VmExit) + exit.handlerCycles + monitor.cost(Cost::VmEntry);
+    const std::uint64_t cycles = monitor.cost(Cost::VmExit) +
+                                 kVmreadsPerExit * monitor.cost(Cost::VmcsRead) +
+                                 exit.handlerCycles + monitor.cost(Cost::VmEntry);
     monitor.record(
         EventKind::VmExit, exit.rip, cycles,
         [&] {
@@ -263,12 +277,14 @@ WatchAction HardwareAssisted::portIo(Monitor &monitor, const Instruction &instru
                                  mnemonic == Mnemonic::In || mnemonic == Mnemonic::Ins,
                                  mnemonic == Mnemonic::Ins || mnemonic == Mnemonic::Outs,
                                  instruction.hasRepPrefix, access->immediate);
-        exit.handlerCycles = monitor.cost(Cost::MonitorEmulation);
+        exit.handlerCycles = monitor.cost(Cost::IoExitEmulation);
         exit.handled = tr("the monitor emulated the device access");
         vmExit(monitor, exit);
+        // The monitor's device model answers; no real device is touched.
+        return accessPorts(monitor, instruction, 0);
     }
-    // Exiting or not, the device is the engine's: without an exit the guest reaches it
-    // directly, as a device assigned to the guest would be.
+    // Without an exit the guest reaches the device directly, as a device assigned to the
+    // guest would be.
     return Native::onWatched(monitor, instruction);
 }
 
@@ -467,9 +483,22 @@ void HardwareAssisted::onException(Monitor &monitor, const CpuException &excepti
             if (exception.vector == vector::kPageFault)
                 exit.qualification = cpu.read(Register::Cr2); // the faulting address
             m_vmcs.write(vmx::Field::ExitInterruptionErrorCode, hasErrorCode ? errorCode : 0);
-            exit.handlerCycles = monitor.cost(Cost::MonitorEmulation);
-            exit.handled = tr("the exception bitmap intercepts it: the monitor looked at it and "
-                              "injected it back into the guest on VM entry");
+            // The monitor decides the exception is the guest's own (without EPT, for a #PF,
+            // the shadow MMU checks the guest's tables first) and injects it: a VMWRITE of the
+            // VM-entry interruption information, and one of the error code if there is one
+            // (SDM 25.8.3).
+            const bool shadowPaging =
+                exception.vector == vector::kPageFault && !m_vmcs.control(vmx::Control::EnableEpt);
+            exit.handlerCycles = monitor.cost(Cost::ExceptionReflection) +
+                                 (shadowPaging ? monitor.cost(Cost::ShadowPageFault) : 0) +
+                                 (hasErrorCode ? 2 : 1) * monitor.cost(Cost::VmcsWrite);
+            exit.handled =
+                shadowPaging
+                    ? tr("without EPT the exception bitmap intercepts #PF for the shadow page "
+                         "tables: the guest's own tables lack the page, a true guest fault, so "
+                         "the monitor injected it back into the guest on VM entry")
+                    : tr("the exception bitmap intercepts it: the monitor looked at it and "
+                         "injected it back into the guest on VM entry");
             vmExit(monitor, exit);
             m_vmcs.write(vmx::Field::EntryInterruptionInfo, exit.interruptionInfo);
             m_vmcs.write(vmx::Field::EntryExceptionErrorCode, hasErrorCode ? errorCode : 0);
@@ -539,6 +568,35 @@ VirtualCpu HardwareAssisted::guestView(const Monitor &monitor) const
     view.cr0 = m_vmcs.cr0AsGuestReads(view.cr0);
     view.cr4 = m_vmcs.cr4AsGuestReads(view.cr4);
     return view;
+}
+
+struct HardwareAssisted::SavedState final : TechniqueState
+{
+    vmx::Vmcs vmcs;
+    std::map<std::uint16_t, std::uint64_t> exitCounts;
+    bool windowOpened = false;
+
+    std::size_t bytes() const override { return sizeof *this + exitCounts.size() * 48; }
+};
+
+// The controls and fields the run started with are options, not state: they stay.
+std::unique_ptr<TechniqueState> HardwareAssisted::saveState() const
+{
+    auto state = std::make_unique<SavedState>();
+    state->vmcs = m_vmcs;
+    state->exitCounts = m_exitCounts;
+    state->windowOpened = m_windowOpened;
+    return state;
+}
+
+void HardwareAssisted::restoreState(Monitor &, const TechniqueState *saved)
+{
+    const auto *state = dynamic_cast<const SavedState *>(saved);
+    if (!state)
+        throw EngineError("a snapshot of another technique");
+    m_vmcs = state->vmcs;
+    m_exitCounts = state->exitCounts;
+    m_windowOpened = state->windowOpened;
 }
 
 } // namespace vmwb

@@ -37,12 +37,15 @@ public:
     void beforeNondeterministic(Monitor &monitor, const Instruction &instruction) override;
     VirtualCpu guestView(const Monitor &monitor) const override;
     const vmx::Vmcs *vmcs() const override { return &m_vmcs; }
+    std::unique_ptr<TechniqueState> saveState() const override;
+    void restoreState(Monitor &monitor, const TechniqueState *state) override;
 
     // The VMCS as the run began, and how many exits of each basic reason it has taken.
     const vmx::Vmcs &initialVmcs() const { return m_initial; }
     const std::map<std::uint16_t, std::uint64_t> &exitCounts() const { return m_exitCounts; }
 
 private:
+    struct SavedState;
     struct Exit
     {
         std::uint16_t reason = 0;

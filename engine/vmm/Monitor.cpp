@@ -93,6 +93,25 @@ void Monitor::addEvent(EventKind kind, std::uint64_t rip, std::uint64_t cycles, 
     m_trace.add(std::move(event));
 }
 
+Monitor::State Monitor::saveState() const
+{
+    return {
+        m_idle,        m_eventBreak, m_frames,       m_lastDeliveryAt, m_deliveriesWithoutProgress,
+        m_shadowUntil, m_status,     m_statusMessage};
+}
+
+void Monitor::restoreState(const State &state)
+{
+    m_idle = state.idle;
+    m_eventBreak = state.eventBreak;
+    m_frames = state.frames;
+    m_lastDeliveryAt = state.lastDeliveryAt;
+    m_deliveriesWithoutProgress = state.deliveriesWithoutProgress;
+    m_shadowUntil = state.shadowUntil;
+    m_status = state.status;
+    m_statusMessage = state.statusMessage;
+}
+
 void Monitor::breakOnEvent()
 {
     m_eventBreak = true;

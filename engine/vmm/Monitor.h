@@ -150,6 +150,24 @@ public:
     // the page tables and the instruction (Unicorn does not report it).
     std::uint32_t pageFaultErrorCode(std::uint64_t cr2, std::uint64_t rip, unsigned cpl) const;
 
+    // Step back (run/History.h): what the monitor keeps of the run beyond the machine, the
+    // virtual CPU, the devices and the trace. The events to break on are the user's, not the
+    // run's, and stay as they are.
+    struct State
+    {
+        std::uint64_t idle = 0;
+        bool eventBreak = false;
+        std::deque<InterruptFrame> frames;
+        std::uint64_t lastDeliveryAt = 0;
+        int deliveriesWithoutProgress = 0;
+        std::uint64_t shadowUntil = 0;
+        RunStatus status = RunStatus::Running;
+        QString statusMessage;
+    };
+    State saveState() const;
+    void restoreState(const State &state);
+    std::bitset<kEventKindCount> breakOnEvents() const { return m_breakOn; }
+
 private:
     void addEvent(EventKind kind, std::uint64_t rip, std::uint64_t cycles, QString cause,
                   int vector);

@@ -82,6 +82,8 @@ bool Native::watches(const Instruction &instruction) const
     case Mnemonic::MovToCr:   // checked as the SDM says; may change the page tables
     case Mnemonic::MovFromCr: // CR8: Unicorn has no local APIC to keep the TPR
     case Mnemonic::Rdmsr:     // the time-stamp counter must be deterministic
+    case Mnemonic::Syscall:   // Unicorn runs a hook instead of the transition (see onWatched)
+    case Mnemonic::Sysret:
         return true;
     default:
         return false;
@@ -104,26 +106,8 @@ WatchAction Native::onWatched(Monitor &monitor, const Instruction &instruction)
     case Mnemonic::In:
     case Mnemonic::Out:
     case Mnemonic::Ins:
-    case Mnemonic::Outs: {
-        const Monitor::PortIo io = monitor.emulatePortIo(instruction);
-        monitor.record(EventKind::Io, instruction.address, monitor.cost(Cost::PortAccess),
-                       [&] { return io.description; });
-        if (io.exitRequested) {
-            const auto code = monitor.ports().exitCode().value_or(0);
-            monitor.record(EventKind::Exit, instruction.address, 0, [&] {
-                return tr("the guest ended the run with exit code %1").arg(code);
-            });
-            monitor.finish(RunStatus::Exited, tr("the guest wrote exit code %1").arg(code));
-            machine.stopAt(instruction.nextAddress(), true);
-        } else if (!io.ok) {
-            machine.continueAt(instruction.address, false); // a long REP string: go on with it
-        } else if (io.timerProgrammed) {
-            machine.stopAt(instruction.nextAddress(), true); // the timer's deadline moved
-        } else {
-            machine.continueAt(instruction.nextAddress(), true);
-        }
-        return WatchAction::Handled;
-    }
+    case Mnemonic::Outs:
+        return accessPorts(monitor, instruction, monitor.cost(Cost::PortAccess));
     case Mnemonic::Sti:
     case Mnemonic::Popf:
     case Mnemonic::Iret:
@@ -147,9 +131,43 @@ WatchAction Native::onWatched(Monitor &monitor, const Instruction &instruction)
         machine.continueAt(instruction.nextAddress(), true);
         return WatchAction::Handled;
     }
+    case Mnemonic::Syscall:
+    case Mnemonic::Sysret:
+        // Unicorn 2.0.1 replaces SYSCALL's switch to CPL 0 by its instruction hook, and the
+        // engine has no other way to lower the CPL from 3 to 0: the guest's own user mode is not
+        // modelled. Entering it with SYSRET would be a one-way trip, and going on after a
+        // SYSCALL would run user code past a system call that never happened.
+        monitor.failGuest(instruction.address,
+                          tr("%1: the guest's own user mode is not modelled yet (the workbench "
+                             "cannot carry out SYSCALL's entry into the kernel, from CPL 3 to "
+                             "CPL 0: Unicorn 2.0.1 runs a hook instead)")
+                              .arg(monitor.instructionText(instruction.address)));
+        return WatchAction::Handled;
     default:
         return WatchAction::Execute;
     }
+}
+
+WatchAction Native::accessPorts(Monitor &monitor, const Instruction &instruction,
+                                std::uint64_t cycles)
+{
+    Machine &machine = monitor.machine();
+    const Monitor::PortIo io = monitor.emulatePortIo(instruction);
+    monitor.record(EventKind::Io, instruction.address, cycles, [&] { return io.description; });
+    if (io.exitRequested) {
+        const auto code = monitor.ports().exitCode().value_or(0);
+        monitor.record(EventKind::Exit, instruction.address, 0,
+                       [&] { return tr("the guest ended the run with exit code %1").arg(code); });
+        monitor.finish(RunStatus::Exited, tr("the guest wrote exit code %1").arg(code));
+        machine.stopAt(instruction.nextAddress(), true);
+    } else if (!io.ok) {
+        machine.continueAt(instruction.address, false); // a long REP string: go on with it
+    } else if (io.timerProgrammed) {
+        machine.stopAt(instruction.nextAddress(), true); // the timer's deadline moved
+    } else {
+        machine.continueAt(instruction.nextAddress(), true);
+    }
+    return WatchAction::Handled;
 }
 
 WatchAction Native::moveToControlRegister(Monitor &monitor, const Instruction &instruction)
@@ -167,6 +185,11 @@ WatchAction Native::moveToControlRegister(Monitor &monitor, const Instruction &i
     }
     if (reg == Register::Cr8) {
         monitor.vcpu().cr8 = value; // the task-priority register, kept by the engine
+        monitor.record(EventKind::Io, instruction.address, monitor.cost(Cost::TprWrite), [&] {
+            return tr("%1: the CPU wrote the local APIC's task-priority register (TPR = %2)")
+                .arg(monitor.instructionText(instruction.address))
+                .arg(value & 0xF);
+        });
         monitor.machine().continueAt(instruction.nextAddress(), true);
         return WatchAction::Handled;
     }
@@ -202,8 +225,13 @@ void Native::raise(Monitor &monitor, const CpuException &exception, const QStrin
         return;
     }
     enterHandler(cpu, delivery);
+    // A page fault also costs the walk that found no usable mapping.
+    const std::uint64_t cycles = monitor.cost(Cost::ExceptionDelivery) +
+                                 (exception.vector == vector::kPageFault && !exception.software
+                                      ? monitor.cost(Cost::PageFaultWalk)
+                                      : 0);
     monitor.record(
-        EventKind::Exception, exception.rip, monitor.cost(Cost::ExceptionDelivery),
+        EventKind::Exception, exception.rip, cycles,
         [&] {
             if (exception.software) {
                 return tr("%1: the CPU delivered vector %2 through the IDT to %3")

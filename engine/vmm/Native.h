@@ -28,6 +28,9 @@ protected:
     // Delivers an exception through the guest's IDT; `reason` says why the CPU raised it.
     void raise(Monitor &monitor, const CpuException &exception, const QString &reason);
     WatchAction moveToControlRegister(Monitor &monitor, const Instruction &instruction);
+    // IN, OUT, INS and OUTS against the engine's devices; `cycles` is what the access costs
+    // (the device's, or nothing when a monitor emulates it after an exit).
+    WatchAction accessPorts(Monitor &monitor, const Instruction &instruction, std::uint64_t cycles);
 };
 
 } // namespace vmwb

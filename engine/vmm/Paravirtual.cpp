@@ -220,6 +220,7 @@ void Paravirtual::start(Monitor &monitor)
     m_trapTableSet = false;
     m_virqPorts.clear();
     m_timerPort.reset();
+    m_unmaskSeen = false;
 }
 
 WatchAction Paravirtual::onWatched(Monitor &monitor, const Instruction &instruction)
@@ -228,6 +229,7 @@ WatchAction Paravirtual::onWatched(Monitor &monitor, const Instruction &instruct
         syncIn(monitor);
         emulateTrapped(monitor, instruction);
         syncOut(monitor);
+        m_unmaskSeen = !masked(monitor);
         return WatchAction::Handled;
     }
     // A popf or pushf left in a paravirtual kernel only matters when the IF it pops or pushes
@@ -253,13 +255,14 @@ void Paravirtual::onException(Monitor &monitor, const CpuException &exception)
 {
     if (exception.software && exception.vector == xen::kHypercallVector) {
         hypercall(monitor, exception);
-        return;
+    } else {
+        // An unmodified privileged instruction or a guest exception: the inherited trap-and-
+        // emulate code handles it against the virtual IF, which is the mask's inverse.
+        syncIn(monitor);
+        TrapAndEmulate::onException(monitor, exception);
+        syncOut(monitor);
     }
-    // An unmodified privileged instruction or a guest exception: the inherited trap-and-emulate
-    // code handles it against the virtual IF, which is the mask's inverse.
-    syncIn(monitor);
-    TrapAndEmulate::onException(monitor, exception);
-    syncOut(monitor);
+    m_unmaskSeen = !masked(monitor);
 }
 
 bool Paravirtual::guestInterruptFlag(const Monitor &monitor) const
@@ -267,10 +270,16 @@ bool Paravirtual::guestInterruptFlag(const Monitor &monitor) const
     return !masked(monitor);
 }
 
+bool Paravirtual::canDeliverInterrupt(const Monitor &monitor) const
+{
+    return m_unmaskSeen && !masked(monitor);
+}
+
 void Paravirtual::interruptRaised(Monitor &monitor, std::uint8_t vector)
 {
     if (vector == kTimerVector && m_timerPort)
         setPending(monitor, *m_timerPort);
+    m_unmaskSeen = !masked(monitor); // the interrupt entered the monitor
 }
 
 bool Paravirtual::deliverInterrupt(Monitor &monitor, std::uint8_t vector)
@@ -287,11 +296,13 @@ bool Paravirtual::deliverInterrupt(Monitor &monitor, std::uint8_t vector)
             return false;
         }
         upcall(monitor, vector);
+        m_unmaskSeen = !masked(monitor);
         return monitor.status() == RunStatus::Running;
     }
     syncIn(monitor);
     const bool delivered = TrapAndEmulate::deliverInterrupt(monitor, vector);
     syncOut(monitor);
+    m_unmaskSeen = !masked(monitor);
     return delivered;
 }
 
@@ -938,6 +949,61 @@ Paravirtual::Then Paravirtual::iret(Monitor &monitor, Call &call)
     call.effect = tr("back to %1, evtchn_upcall_mask %2 -> %3")
                       .arg(hex(frame.rip), flagText(wasMasked), flagText(!ifSet));
     return Then::Jump;
+}
+
+struct Paravirtual::SavedState final : TechniqueState
+{
+    std::deque<HypercallRecord> hypercalls;
+    std::optional<std::uint64_t> eventCallback;
+    std::optional<std::uint64_t> failsafeCallback;
+    std::optional<std::uint64_t> syscallCallback;
+    std::map<std::uint8_t, TrapEntry> trapTable;
+    bool trapTableSet = false;
+    std::map<std::uint32_t, std::uint32_t> virqPorts;
+    std::optional<std::uint32_t> timerPort;
+    bool unmaskSeen = false;
+
+    std::size_t bytes() const override
+    {
+        std::size_t total = sizeof *this;
+        for (const HypercallRecord &call : hypercalls)
+            total +=
+                sizeof call + 2 * static_cast<std::size_t>(call.name.size() + call.effect.size());
+        return total + trapTable.size() * 48 + virqPorts.size() * 40;
+    }
+};
+
+// The shared info page and the event channels' bits live in guest memory, which the history
+// saves on its own; the monitor's side of the registrations is here.
+std::unique_ptr<TechniqueState> Paravirtual::saveState() const
+{
+    auto state = std::make_unique<SavedState>();
+    state->hypercalls = m_hypercalls;
+    state->eventCallback = m_eventCallback;
+    state->failsafeCallback = m_failsafeCallback;
+    state->syscallCallback = m_syscallCallback;
+    state->trapTable = m_trapTable;
+    state->trapTableSet = m_trapTableSet;
+    state->virqPorts = m_virqPorts;
+    state->timerPort = m_timerPort;
+    state->unmaskSeen = m_unmaskSeen;
+    return state;
+}
+
+void Paravirtual::restoreState(Monitor &, const TechniqueState *saved)
+{
+    const auto *state = dynamic_cast<const SavedState *>(saved);
+    if (!state)
+        throw EngineError("a snapshot of another technique");
+    m_hypercalls = state->hypercalls;
+    m_eventCallback = state->eventCallback;
+    m_failsafeCallback = state->failsafeCallback;
+    m_syscallCallback = state->syscallCallback;
+    m_trapTable = state->trapTable;
+    m_trapTableSet = state->trapTableSet;
+    m_virqPorts = state->virqPorts;
+    m_timerPort = state->timerPort;
+    m_unmaskSeen = state->unmaskSeen;
 }
 
 } // namespace vmwb

@@ -54,6 +54,10 @@ public:
     WatchAction onWatched(Monitor &monitor, const Instruction &instruction) override;
     void onException(Monitor &monitor, const CpuException &exception) override;
     bool guestInterruptFlag(const Monitor &monitor) const override;
+    // Xen delivers a pending event when it leaves the hypervisor with events unmasked: the
+    // guest's plain-store unmask counts from the monitor's next entry (a hypercall, a trap, an
+    // interrupt), which is why xen.inc's macros check evtchn_upcall_pending and ask.
+    bool canDeliverInterrupt(const Monitor &monitor) const override;
     bool deliverInterrupt(Monitor &monitor, std::uint8_t vector) override;
     VirtualCpu guestView(const Monitor &monitor) const override;
     void interruptRaised(Monitor &monitor, std::uint8_t vector) override;
@@ -77,12 +81,16 @@ public:
     std::optional<std::uint32_t> timerPort() const { return m_timerPort; }
     bool hasTrapTable() const { return m_trapTableSet; }
 
+    std::unique_ptr<TechniqueState> saveState() const override;
+    void restoreState(Monitor &monitor, const TechniqueState *state) override;
+
 protected:
     void reflect(Monitor &monitor, const CpuException &exception, std::uint32_t errorCode,
                  bool hasErrorCode) override;
 
 private:
     struct Call;
+    struct SavedState;
     enum class Then : std::uint8_t;
     struct TrapEntry
     {
@@ -129,6 +137,7 @@ private:
     bool m_trapTableSet = false;
     std::map<std::uint32_t, std::uint32_t> m_virqPorts; // VIRQ -> port
     std::optional<std::uint32_t> m_timerPort;
+    bool m_unmaskSeen = false; // events were unmasked when the monitor was last left
 };
 
 } // namespace vmwb

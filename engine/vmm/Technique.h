@@ -29,6 +29,16 @@ struct TechniqueInfo
     bool virtualized = true; // false for the native baseline: no monitor between guest and CPU
 };
 
+// A technique's own state at one moment (its translation cache, its VMCS...), for step back
+// (run/History.h).
+class TechniqueState
+{
+public:
+    virtual ~TechniqueState() = default;
+    // About how many bytes it holds, for the history's memory budget.
+    virtual std::size_t bytes() const = 0;
+};
+
 class Technique
 {
 public:
@@ -45,6 +55,15 @@ public:
     virtual void onException(Monitor &monitor, const CpuException &exception) = 0;
     // The guest's interrupt flag as this technique keeps it.
     virtual bool guestInterruptFlag(const Monitor &monitor) const = 0;
+    // Whether a pending interrupt can be handed to the guest at this instruction boundary: by
+    // default whenever the guest's interrupt flag is set. A technique whose guest sets that
+    // flag where the monitor cannot see it (a paravirtual guest unmasks events with a plain
+    // store) says no until the monitor is next entered, so that where a run pauses never
+    // changes what it does.
+    virtual bool canDeliverInterrupt(const Monitor &monitor) const
+    {
+        return guestInterruptFlag(monitor);
+    }
     // Hands `vector` to the guest's handler now. Returns false if the guest has no usable
     // handler; the monitor has then ended the run with a guest fault.
     virtual bool deliverInterrupt(Monitor &monitor, std::uint8_t vector) = 0;
@@ -88,6 +107,16 @@ public:
     virtual const TranslationCache *translationCache() const { return nullptr; }
     // The VMCS of hardware-assisted execution; nullptr for every other technique.
     virtual const vmx::Vmcs *vmcs() const { return nullptr; }
+
+    // Step back: the technique's own state, beyond the virtual CPU, the machine and guest
+    // memory (nullptr when it keeps none), and putting such a state back between runs. The
+    // pages it guards or watches on the machine are the machine's to save and restore.
+    virtual std::unique_ptr<TechniqueState> saveState() const { return nullptr; }
+    virtual void restoreState(Monitor &monitor, const TechniqueState *state)
+    {
+        (void)monitor;
+        (void)state;
+    }
 };
 
 class TechniqueRegistry

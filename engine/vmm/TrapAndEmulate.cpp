@@ -392,6 +392,14 @@ Emulation emulateSwapgs(Monitor &monitor, const Instruction &)
                     .arg(hex(msrs[msr::kGsBase])));
 }
 
+// SYSRET returns to CPL 3 (SDM Vol. 2B, SYSRET): the guest's own user mode, which this monitor
+// does not model (the deprivileged kernel already runs at the real CPL 3, and the virtual CPU
+// keeps no separate user mode).
+Emulation emulateSysret(Monitor &, const Instruction &)
+{
+    return unsupported(tr("the return to the guest's user mode (CPL 3) is not modelled yet"));
+}
+
 Emulation emulateNothing(Monitor &, const Instruction &instruction)
 {
     switch (instruction.mnemonic) {
@@ -483,6 +491,7 @@ constexpr std::array kHandlers{
     Handler{Mnemonic::Rdmsr, emulateRdmsr},
     Handler{Mnemonic::Wrmsr, emulateWrmsr},
     Handler{Mnemonic::Swapgs, emulateSwapgs},
+    Handler{Mnemonic::Sysret, emulateSysret},
     Handler{Mnemonic::Invlpg, emulateNothing},
     Handler{Mnemonic::Wbinvd, emulateNothing},
     Handler{Mnemonic::Invd, emulateNothing},
@@ -647,7 +656,9 @@ void TrapAndEmulate::start(Monitor &monitor)
 
 bool TrapAndEmulate::watches(const Instruction &instruction) const
 {
-    if (isPortIo(instruction.mnemonic))
+    // SYSRET at CPL 3 raises #UD rather than #GP while the real EFER.SCE is 0: the monitor
+    // takes it before it runs.
+    if (isPortIo(instruction.mnemonic) || instruction.mnemonic == Mnemonic::Sysret)
         return true;
     if (instruction.sensitivity != Sensitivity::SensitiveUnprivileged)
         return false;
@@ -667,7 +678,7 @@ bool TrapAndEmulate::watches(const Instruction &instruction) const
 
 WatchAction TrapAndEmulate::onWatched(Monitor &monitor, const Instruction &instruction)
 {
-    if (isPortIo(instruction.mnemonic)) {
+    if (isPortIo(instruction.mnemonic) || instruction.mnemonic == Mnemonic::Sysret) {
         emulateTrapped(monitor, instruction);
         return WatchAction::Handled;
     }
@@ -726,10 +737,14 @@ void TrapAndEmulate::emulateTrapped(Monitor &monitor, const Instruction &instruc
     const std::uint64_t rip = instruction.address;
     const Emulation emulation = emulate(monitor, instruction);
     const bool callout = entry == Entry::Callout;
+    const bool inlined = entry == Entry::Inline;
     const std::uint64_t cycles =
-        callout ? monitor.cost(Cost::Callout)
-                : monitor.cost(Cost::TrapRoundTrip) + monitor.cost(Cost::MonitorEmulation);
-    const EventKind kind = callout ? EventKind::Callout : EventKind::Trap;
+        inlined   ? monitor.cost(Cost::InlineTprAccess)
+        : callout ? monitor.cost(Cost::Callout)
+                  : monitor.cost(Cost::TrapRoundTrip) + monitor.cost(Cost::MonitorEmulation);
+    const EventKind kind = inlined   ? EventKind::Inline
+                           : callout ? EventKind::Callout
+                                     : EventKind::Trap;
     const QString text =
         instruction.text.isEmpty() ? monitor.instructionText(rip) : instruction.text;
     if (emulation.then == Then::Unsupported) {
@@ -751,6 +766,10 @@ void TrapAndEmulate::emulateTrapped(Monitor &monitor, const Instruction &instruc
         return;
     }
     monitor.record(kind, rip, cycles, [&] {
+        if (inlined)
+            return tr("%1 was translated into code that works on the virtual CPU in place, "
+                      "without a callout: %2")
+                .arg(text, emulation.effect);
         if (callout)
             return tr("%1 was translated into a callout: the monitor emulated it: %2")
                 .arg(text, emulation.effect);
@@ -804,9 +823,14 @@ void TrapAndEmulate::reflect(Monitor &monitor, const CpuException &exception,
         return;
     }
     enterGuestHandler(monitor, delivery);
+    // The fault into the monitor, the monitor's work to hand it back, and for a page fault the
+    // walk that found no mapping and the shadow MMU's check that the fault is the guest's own.
+    const bool pageFault = exception.vector == vector::kPageFault && !exception.software;
+    const std::uint64_t cycles =
+        monitor.cost(Cost::TrapRoundTrip) + monitor.cost(Cost::ExceptionReflection) +
+        (pageFault ? monitor.cost(Cost::PageFaultWalk) + monitor.cost(Cost::ShadowPageFault) : 0);
     monitor.record(
-        EventKind::Trap, exception.rip,
-        monitor.cost(Cost::TrapRoundTrip) + monitor.cost(Cost::MonitorEmulation),
+        EventKind::Trap, exception.rip, cycles,
         [&] {
             if (exception.software) {
                 return tr("%1 went through the real IDT into the monitor, which reflected vector "

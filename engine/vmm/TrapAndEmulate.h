@@ -57,6 +57,8 @@ public:
     {
         Trap,    // the instruction faulted at CPL 3 (or the workbench raised the fault)
         Callout, // binary translation: the instruction was replaced by a call into the monitor
+        Inline,  // binary translation: translated code does the work in place (CR8 accesses on
+                 // the virtual TPR), without entering the monitor
     };
 
 protected:

@@ -48,6 +48,9 @@ private slots:
     void runPrintsReadableText();
     void badInputExitsWithTwoAndNamesTheLine_data();
     void badInputExitsWithTwoAndNamesTheLine();
+    void comparePrintsJson();
+    void comparePrintsReadableText();
+    void compareTableAdamsAgesen();
     void techniquesAreListed();
     void paravirtualizePrintsSourceThenDiff();
     void paravirtualizeDiffOnly();
@@ -189,10 +192,72 @@ void TestCommandLine::badInputExitsWithTwoAndNamesTheLine()
     QFETCH(QByteArray, message);
     const QString path = file.isEmpty() ? m_dir.filePath(QStringLiteral("does-not-exist.asm"))
                                         : write(file, content);
-    const Result result = workbench(QStringList{QStringLiteral("run"), path} + options);
-    QCOMPARE(result.exitCode, 2);
-    QVERIFY2(result.err.contains(message), result.err.constData());
-    QVERIFY(result.out.isEmpty());
+    QStringList commands{QStringLiteral("run")};
+    // compare takes the same options; it gives VMCS settings to hardware-assisted alone.
+    if (QByteArray(QTest::currentDataTag()) != "VMCS control under another technique")
+        commands.append(QStringLiteral("compare"));
+    for (const QString &command : commands) {
+        const Result result = workbench(QStringList{command, path} + options);
+        QCOMPARE(result.exitCode, 2);
+        QVERIFY2(result.err.contains(message), result.err.constData());
+        QVERIFY(result.out.isEmpty());
+    }
+}
+
+void TestCommandLine::comparePrintsJson()
+{
+    const Result result = workbench({QStringLiteral("compare"), demo(), QStringLiteral("--json")});
+    QCOMPARE(result.exitCode, 0);
+    const QJsonObject json = QJsonDocument::fromJson(result.out).object();
+    QCOMPARE(json[QStringLiteral("native")][QStringLiteral("exit_code")].toInt(), 12);
+    const QJsonArray runs = json[QStringLiteral("techniques")].toArray();
+    QCOMPARE(runs.size(), 4);
+    for (const QJsonValue value : runs) {
+        const QJsonObject run = value.toObject();
+        const bool te = run[QStringLiteral("technique")] == QStringLiteral("trap-and-emulate");
+        QCOMPARE(run[QStringLiteral("equivalent")].toBool(), !te);
+        if (te) {
+            QCOMPARE(run[QStringLiteral("divergence")][QStringLiteral("instruction")].toString(),
+                     QStringLiteral("popfq"));
+        }
+    }
+}
+
+void TestCommandLine::comparePrintsReadableText()
+{
+    const Result result =
+        workbench({QStringLiteral("compare"), demo(), QStringLiteral("--technique"),
+                   QStringLiteral("trap-and-emulate")});
+    QCOMPARE(result.exitCode, 0);
+    QVERIFY2(result.out.contains("trap-and-emulate  diverges at line"), result.out.constData());
+    QVERIFY2(result.out.contains("interrupts delivered: native "), result.out.constData());
+    QVERIFY(result.out.contains("leaves IF unchanged; the monitor never saw it"));
+    QVERIFY(!result.out.contains("binary-translation"));
+}
+
+void TestCommandLine::compareTableAdamsAgesen()
+{
+    const Result result = workbench({QStringLiteral("compare"), QStringLiteral("--table"),
+                                     QStringLiteral("adams-agesen"), QStringLiteral("--json")});
+    QCOMPARE(result.exitCode, 0);
+    const QJsonObject json = QJsonDocument::fromJson(result.out).object();
+    QVERIFY2(!json.isEmpty(), result.out.constData());
+    const Result markdown =
+        workbench({QStringLiteral("compare"), QStringLiteral("--table=adams-agesen")});
+    QCOMPARE(markdown.exitCode, 0);
+    for (const char *benchmark : {"syscall", "in", "cr8wr", "pgfault", "divzero", "ptemod"})
+        QVERIFY2(markdown.out.contains(benchmark), markdown.out.constData());
+    QVERIFY(markdown.out.contains("| --- "));
+
+    const Result unknown = workbench(
+        {QStringLiteral("compare"), QStringLiteral("--table"), QStringLiteral("smith-1999")});
+    QCOMPARE(unknown.exitCode, 2);
+    QVERIFY2(unknown.err.contains("unknown table \"smith-1999\""), unknown.err.constData());
+    const Result badPreset = workbench(
+        {QStringLiteral("compare"), QStringLiteral("--table"), QStringLiteral("adams-agesen"),
+         QStringLiteral("--cost-preset"), QStringLiteral("pentium-pro")});
+    QCOMPARE(badPreset.exitCode, 2);
+    QVERIFY2(badPreset.err.contains("pentium-pro"), badPreset.err.constData());
 }
 
 void TestCommandLine::techniquesAreListed()

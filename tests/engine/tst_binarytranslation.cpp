@@ -33,9 +33,14 @@ std::vector<const Event *> eventsOf(const Session &session, EventKind kind)
     return found;
 }
 
+// A callout, or for a CR8 access the inline code that replaces it (the virtual TPR).
 bool hasCalloutOn(const Session &session, const QString &mnemonic)
 {
-    for (const Event *event : eventsOf(session, EventKind::Callout)) {
+    const EventKind kind =
+        mnemonic.startsWith(QLatin1String("mov cr8")) || mnemonic.endsWith(QLatin1String("cr8"))
+            ? EventKind::Inline
+            : EventKind::Callout;
+    for (const Event *event : eventsOf(session, kind)) {
         if (event->instruction.startsWith(mnemonic))
             return true;
     }

@@ -243,7 +243,14 @@ void TestCostModel::brokenPresetNamesTheField_data()
                             R"("hypercall":{"cycles":1,"source":"s"},)"
                             R"("callout":{"cycles":1,"source":"s"},)"
                             R"("translated_instruction":{"cycles":1,"source":"s"},)"
-                            R"("fetch_trap":{"cycles":1,"source":"s"}}})";
+                            R"("fetch_trap":{"cycles":1,"source":"s"},)"
+                            R"("page_fault_walk":{"cycles":1,"source":"s"},)"
+                            R"("tpr_write":{"cycles":1,"source":"s"},)"
+                            R"("exception_reflection":{"cycles":1,"source":"s"},)"
+                            R"("shadow_page_fault":{"cycles":1,"source":"s"},)"
+                            R"("io_exit_emulation":{"cycles":1,"source":"s"},)"
+                            R"("translated_return":{"cycles":1,"source":"s"},)"
+                            R"("inline_tpr_access":{"cycles":1,"source":"s"}}})";
     QTest::newRow("valid") << good << QString();
     QTest::newRow("not JSON") << QByteArray("{\"id\": ") << QStringLiteral("offset");
     QTest::newRow("no id") << QByteArray(good).replace("\"id\":\"x\",", "")

@@ -425,8 +425,9 @@ void TestHardwareAssisted::exitCostIsEntryPlusExitPlusHandler()
     const auto events = exitEvents(*hardware, vmx::exit_reason::kCpuid);
     QCOMPARE(events.size(), std::size_t{1});
     const CostPreset &costs = hardware->costs();
-    QCOMPARE(events.front()->cycles,
-             costs[Cost::VmExit] + costs[Cost::MonitorEmulation] + costs[Cost::VmEntry]);
+    // The handler reads about ten VMCS fields (Adams and Agesen 2006) before its own work.
+    QCOMPARE(events.front()->cycles, costs[Cost::VmExit] + 10 * costs[Cost::VmcsRead] +
+                                         costs[Cost::MonitorEmulation] + costs[Cost::VmEntry]);
     QVERIFY(costs[Cost::VmExit] > 0 && costs[Cost::VmEntry] > 0);
 }
 

@@ -82,6 +82,12 @@ constexpr std::array<EventKindDescriptor, kEventKindCount> kKinds{{
      QT_TRANSLATE_NOOP("vmwb::EventLogModel",
                        "The CPU left the guest (VMX non-root) for the monitor, as the VMCS "
                        "controls say; the monitor handled the exit and entered the guest again.")},
+    {EventKind::Inline, QT_TRANSLATE_NOOP("vmwb::EventLogModel", "Inline"),
+     QT_TRANSLATE_NOOP("vmwb::EventLogModel", "Inline translations"),
+     QT_TRANSLATE_NOOP("vmwb::EventLogModel",
+                       "Translated code did the instruction's work in place, without calling out "
+                       "into the monitor: a CR8 access on the virtual TPR, or ret looking up the "
+                       "translation of its return address.")},
 }};
 
 // The table is indexed by the enum: every kind has its row, in order.
