@@ -1,5 +1,6 @@
 #include "MainWindow.h"
 
+#include "compare/ComparePane.h"
 #include "controller/WorkbenchController.h"
 #include "editor/CodeEditor.h"
 #include "editor/EditorPane.h"
@@ -111,6 +112,7 @@ void MainWindow::createPanes()
     m_stack = new StackPane(*m_controller, this);
     m_translationCache = new TranslationCachePane(*m_controller, this);
     m_vmcs = new VmcsPane(*m_controller, this);
+    m_compare = new ComparePane(*m_controller, this);
 
     connect(m_editor, &EditorPane::titleChanged, this, &MainWindow::updateTitle);
     connect(m_editor, &EditorPane::recentFilesChanged, this, &MainWindow::updateRecentFiles);
@@ -128,6 +130,8 @@ void MainWindow::createPanes()
                 m_disassembly->showAddress(address);
             });
     connect(m_translationCache, &TranslationCachePane::lineActivated, this, &MainWindow::showLine);
+    connect(m_compare, &ComparePane::compareRequested, this, &MainWindow::compareTechniques);
+    connect(m_compare, &ComparePane::divergenceSelected, this, &MainWindow::markDivergence);
 }
 
 void MainWindow::arrangeDefaultLayout()
@@ -148,6 +152,7 @@ void MainWindow::arrangeDefaultLayout()
     tabifyDockWidget(m_console, m_stack);
     tabifyDockWidget(m_stack, m_translationCache);
     tabifyDockWidget(m_translationCache, m_vmcs);
+    tabifyDockWidget(m_vmcs, m_compare);
     m_eventLog->raise();
     resizeDocks({m_editor, m_disassembly, m_flags}, {470, 380, 430}, Qt::Horizontal);
     resizeDocks({m_flags, m_virtualCpu}, {330, 260}, Qt::Vertical);
@@ -175,6 +180,14 @@ void MainWindow::createActions()
                                 "as one, together with the monitor's work (F10)"));
     connect(m_stepAction, &QAction::triggered, m_controller, &WorkbenchController::step);
 
+    m_stepBackAction = new QAction(tr("Step &Back"), this);
+    m_stepBackAction->setObjectName(QStringLiteral("stepBackAction"));
+    m_stepBackAction->setShortcut(QKeySequence(Qt::SHIFT | Qt::Key_F10));
+    m_stepBackAction->setToolTip(tr("Go back to the state before the last guest instruction: "
+                                    "the workbench restores its newest snapshot from before "
+                                    "and replays the run up to there (Shift+F10)"));
+    connect(m_stepBackAction, &QAction::triggered, m_controller, &WorkbenchController::stepBack);
+
     m_runToCursorAction = new QAction(tr("Run to &Cursor"), this);
     m_runToCursorAction->setObjectName(QStringLiteral("runToCursorAction"));
     m_runToCursorAction->setShortcut(Qt::Key_F4);
@@ -201,6 +214,14 @@ void MainWindow::createActions()
         tr("Show the snippet beside its paravirtual form, in which every sensitive instruction "
            "asks the hypervisor: what Xen asked of Linux (Ctrl+Shift+P)"));
     connect(m_paravirtualizeAction, &QAction::triggered, this, &MainWindow::showParavirtualize);
+
+    m_compareAction = new QAction(tr("Compare &Techniques"), this);
+    m_compareAction->setObjectName(QStringLiteral("compareAction"));
+    m_compareAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_C));
+    m_compareAction->setToolTip(
+        tr("Run the snippet natively and under every technique: where each first differs from "
+           "native execution, its traps, exits and modelled cycles (Ctrl+Shift+C)"));
+    connect(m_compareAction, &QAction::triggered, this, &MainWindow::compareTechniques);
 }
 
 void MainWindow::createToolBar()
@@ -247,6 +268,7 @@ void MainWindow::createToolBar()
     bar->addAction(m_runAction);
     bar->addAction(m_pauseAction);
     bar->addAction(m_stepAction);
+    bar->addAction(m_stepBackAction);
     bar->addAction(m_runToCursorAction);
     bar->addAction(m_resetAction);
 
@@ -331,9 +353,12 @@ void MainWindow::createMenus()
     run->addAction(m_runAction);
     run->addAction(m_pauseAction);
     run->addAction(m_stepAction);
+    run->addAction(m_stepBackAction);
     run->addAction(m_runToCursorAction);
     run->addSeparator();
     run->addAction(m_resetAction);
+    run->addSeparator();
+    run->addAction(m_compareAction);
     run->setToolTipsVisible(true);
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
@@ -342,7 +367,8 @@ void MainWindow::createMenus()
           static_cast<QDockWidget *>(m_registers), static_cast<QDockWidget *>(m_flags),
           static_cast<QDockWidget *>(m_virtualCpu), static_cast<QDockWidget *>(m_eventLog),
           static_cast<QDockWidget *>(m_console), static_cast<QDockWidget *>(m_stack),
-          static_cast<QDockWidget *>(m_translationCache), static_cast<QDockWidget *>(m_vmcs)})
+          static_cast<QDockWidget *>(m_translationCache), static_cast<QDockWidget *>(m_vmcs),
+          static_cast<QDockWidget *>(m_compare)})
         m_viewMenu->addAction(dock->toggleViewAction());
     m_viewMenu->addSeparator();
     QMenu *theme = m_viewMenu->addMenu(tr("&Theme"));
@@ -465,6 +491,26 @@ void MainWindow::showLine(int line)
     m_editor->editor()->setFocus();
 }
 
+void MainWindow::compareTechniques()
+{
+    m_compare->show();
+    m_compare->raise();
+    // The table, the details and the chart need more height than the bottom row's default.
+    if (!m_compare->isFloating() && m_compare->height() < height() * 2 / 5)
+        resizeDocks({m_compare}, {height() / 2}, Qt::Vertical);
+    m_compare->compare(m_editor->editor()->toPlainText(), m_editor->displayName());
+}
+
+// The mark goes on the editor only while it holds the text that was compared.
+void MainWindow::markDivergence(int line, const QString &toolTip)
+{
+    CodeEditor *editor = m_editor->editor();
+    if (line > 0 && editor->toPlainText() == m_compare->comparedSource())
+        editor->setDivergenceMark(line, toolTip);
+    else
+        editor->clearDivergenceMark();
+}
+
 void MainWindow::updateTitle()
 {
     setWindowTitle(tr("%1[*] - VMM Workbench").arg(m_editor->displayName()));
@@ -478,6 +524,7 @@ void MainWindow::updateRunControls()
     const bool canRun = s.valid && s.status == RunStatus::Running && !running;
     m_runAction->setEnabled(canRun);
     m_stepAction->setEnabled(canRun);
+    m_stepBackAction->setEnabled(s.valid && !running && s.canStepBack());
     m_runToCursorAction->setEnabled(canRun);
     m_pauseAction->setEnabled(running);
     m_resetAction->setEnabled(s.valid);
@@ -524,6 +571,9 @@ void MainWindow::updateStatus()
             break;
         case PauseReason::Ended:
             text = tr("Ended");
+            break;
+        case PauseReason::SteppedBack:
+            text = tr("Went back to instruction %1").arg(locale.toString(s.instructions));
             break;
         }
         if (s.line > 0 && s.pause != PauseReason::Breakpoint && s.pause != PauseReason::RunTo)

@@ -11,6 +11,7 @@ class QMenu;
 class QSpinBox;
 
 namespace vmwb {
+class ComparePane;
 class ConsolePane;
 class DisassemblyPane;
 class EditorPane;
@@ -55,6 +56,10 @@ public:
     // Tools > Paravirtualize: the editor's snippet beside its paravirtual form.
     void showParavirtualize();
     ParavirtualizeDialog *paravirtualizeDialog() const { return m_paravirtualize; }
+    // Run > Compare Techniques: the editor's snippet under every technique, in the Compare
+    // pane (in the background; the pane says when it is done).
+    void compareTechniques();
+    ComparePane *comparePane() const { return m_compare; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -76,6 +81,7 @@ private:
     void updateStatus();
     void updateRecentFiles();
     void showLine(int line);
+    void markDivergence(int line, const QString &toolTip);
     void openParavirtualSource(const QString &source, const QString &displayName);
     void showAbout();
 
@@ -90,14 +96,17 @@ private:
     StackPane *m_stack = nullptr;
     TranslationCachePane *m_translationCache = nullptr;
     VmcsPane *m_vmcs = nullptr;
+    ComparePane *m_compare = nullptr;
     ParavirtualizeDialog *m_paravirtualize = nullptr;
 
     QAction *m_runAction = nullptr;
     QAction *m_pauseAction = nullptr;
     QAction *m_stepAction = nullptr;
+    QAction *m_stepBackAction = nullptr;
     QAction *m_runToCursorAction = nullptr;
     QAction *m_resetAction = nullptr;
     QAction *m_paravirtualizeAction = nullptr;
+    QAction *m_compareAction = nullptr;
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     QComboBox *m_technique = nullptr;

@@ -2,6 +2,7 @@
 
 #include "CommandLine.h"
 #include "MainWindow.h"
+#include "compare/ComparePane.h"
 #include "controller/WorkbenchController.h"
 #include "editor/ParavirtualizeDialog.h"
 
@@ -45,11 +46,17 @@ int takeScreenshot(const QStringList &arguments)
                       QStringLiteral("LINE"), QStringLiteral("0")});
     parser.addOption({QStringLiteral("runs"), QStringLiteral("times to press Run"),
                       QStringLiteral("N"), QStringLiteral("0")});
+    parser.addOption({QStringLiteral("step-back"),
+                      QStringLiteral("times to press Step Back, after the steps"),
+                      QStringLiteral("N"), QStringLiteral("0")});
     parser.addOption({QStringLiteral("show-pane"),
                       QStringLiteral("bring this pane (its object name) to the front"),
                       QStringLiteral("NAME")});
     parser.addOption({QStringLiteral("show-paravirtualize"),
                       QStringLiteral("render the Paravirtualize window instead of the main one")});
+    parser.addOption({QStringLiteral("compare"),
+                      QStringLiteral("compare the techniques on the snippet first (Run > Compare "
+                                     "Techniques) and show the Compare pane")});
     if (!parser.parse(arguments)) {
         err << "error: " << parser.errorText() << "\n";
         return kBadInput;
@@ -66,7 +73,8 @@ int takeScreenshot(const QStringList &arguments)
     const auto steps = count("steps");
     const auto runTo = count("run-to");
     const auto runs = count("runs");
-    if (!steps || !runTo || !runs)
+    const auto stepsBack = count("step-back");
+    if (!steps || !runTo || !runs || !stepsBack)
         return kBadInput;
     const auto size = QRegularExpression(QStringLiteral("^(\\d+)x(\\d+)$"))
                           .match(parser.value(QStringLiteral("size")));
@@ -147,6 +155,28 @@ int takeScreenshot(const QStringList &arguments)
     for (int i = 0; i < *steps; ++i) {
         controller.step();
         controller.waitForIdle();
+    }
+    for (int i = 0; i < *stepsBack; ++i) {
+        controller.stepBack();
+        controller.waitForIdle();
+    }
+    QApplication::processEvents();
+    if (parser.isSet(QStringLiteral("compare"))) {
+        QEventLoop loop;
+        bool compared = false;
+        QObject::connect(window.comparePane(), &ComparePane::comparisonFinished, &loop,
+                         [&loop, &compared](bool ok) {
+                             compared = ok;
+                             loop.quit();
+                         });
+        window.compareTechniques();
+        loop.exec();
+        if (!compared) {
+            err << "error: --compare: " << window.comparePane()->statusText() << "\n";
+            return kBadInput;
+        }
+        controller.waitForIdle();
+        QApplication::processEvents();
     }
     if (!paneName.isEmpty()) {
         auto *pane = window.findChild<QDockWidget *>(paneName);

@@ -11,6 +11,7 @@
 #include <QTextStream>
 #include <algorithm>
 #include <cstring>
+#include <limits>
 #include <memory>
 
 namespace vmwb {
@@ -210,14 +211,29 @@ bool ended(const Session &session)
     return session.status() != RunStatus::Running;
 }
 
+// A run goes on in slices of this many instructions, so that cancelling takes effect soon.
+constexpr std::uint64_t kSlice = 1ULL << 22;
+
+void checkCancelled(const CompareOptions &options)
+{
+    if (options.cancel && options.cancel->load(std::memory_order_relaxed))
+        throw CompareCancelled();
+}
+
 // Runs `session` until `instructions` have retired in all (or it ends).
-void runTo(Session &session, std::uint64_t instructions)
+void runTo(Session &session, std::uint64_t instructions, const CompareOptions &options)
 {
     while (!ended(session) && session.instructions() < instructions) {
-        session.runFor(instructions - session.instructions());
+        checkCancelled(options);
+        session.runFor(std::min(instructions - session.instructions(), kSlice));
         if (session.lastPause() == Session::Pause::None)
             break;
     }
+}
+
+void runToEnd(Session &session, const CompareOptions &options)
+{
+    runTo(session, std::numeric_limits<std::uint64_t>::max(), options);
 }
 
 // Why the state differs, in the lecture's words: the event the technique recorded for the
@@ -300,8 +316,8 @@ public:
         std::uint64_t chunk = std::max<std::uint64_t>(1, m_options.lockstepChunk);
         for (;;) {
             const std::uint64_t target = equalUpTo + chunk;
-            runTo(*native, target);
-            runTo(*other, target);
+            runTo(*native, target, m_options);
+            runTo(*other, target, m_options);
             const std::vector<std::uint64_t> pages = differingPages(*native, *other);
             std::optional<Difference> difference = stateDifference(*native, *other, pages);
             if (!difference && native->instructions() != other->instructions()) {
@@ -328,11 +344,13 @@ private:
     {
         auto native = start(program, QStringLiteral("native"));
         auto other = start(program, technique);
-        runTo(*native, from);
-        runTo(*other, from);
+        runTo(*native, from, m_options);
+        runTo(*other, from, m_options);
         if (pages.empty())
             pages = allPages(*native);
-        for (;;) {
+        for (std::uint64_t steps = 0;; ++steps) {
+            if (steps % 4096 == 0)
+                checkCancelled(m_options);
             const std::uint64_t rip = native->machine().cpu().rip();
             const std::uint64_t before = native->instructions();
             const bool bothEnded = ended(*native) && ended(*other);
@@ -524,7 +542,7 @@ Comparison compareTechniques(const QString &source, const QString &fileName,
     Runner runner(options, techniques, presets);
 
     auto native = runner.start(program, QStringLiteral("native"));
-    native->run();
+    runToEnd(*native, options);
     comparison.native = summarize(*native);
     comparison.native.comparedBy = QStringLiteral("baseline");
 
@@ -550,7 +568,7 @@ Comparison compareTechniques(const QString &source, const QString &fileName,
                                       .arg(assembled.errors.front().toString());
                 } else {
                     auto session = runner.start(*assembled.program, id);
-                    session->run();
+                    runToEnd(*session, options);
                     run = summarize(*session);
                     run.comparedBy = QStringLiteral("output");
                     run.divergence = compareOutputs(comparison.native, run);
@@ -558,7 +576,7 @@ Comparison compareTechniques(const QString &source, const QString &fileName,
             }
         } else {
             auto session = runner.start(program, id);
-            session->run();
+            runToEnd(*session, options);
             run = summarize(*session);
             run.comparedBy = QStringLiteral("instruction");
             run.divergence = runner.lockstep(program, id);

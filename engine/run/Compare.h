@@ -22,8 +22,11 @@
 #include <QString>
 #include <QStringList>
 #include <array>
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <optional>
+#include <stdexcept>
 #include <vector>
 
 namespace vmwb {
@@ -35,6 +38,16 @@ struct CompareOptions
     SessionOptions session;             // its technique is ignored
     QStringList techniques;             // empty: every technique of the registry but native
     std::uint64_t lockstepChunk = 4096; // guest instructions run between full comparisons
+    // Set from another thread to give up soon (compareTechniques() then throws
+    // CompareCancelled); nullptr: run to the end.
+    std::shared_ptr<std::atomic<bool>> cancel;
+};
+
+// Thrown by compareTechniques() when its options' cancel flag was set.
+class CompareCancelled : public std::runtime_error
+{
+public:
+    CompareCancelled() : std::runtime_error("the comparison was cancelled") {}
 };
 
 // The first difference between a technique's run and native's.

@@ -8,6 +8,7 @@
 #include "editor/CodeEditor.h"
 #include "editor/EditorPane.h"
 #include "editor/ParavirtualizeDialog.h"
+#include "monitor/EventLogPane.h"
 #include "monitor/TranslationCachePane.h"
 
 #include <QAction>
@@ -21,6 +22,7 @@
 #include <QPlainTextEdit>
 #include <QPushButton>
 #include <QSignalSpy>
+#include <QSlider>
 #include <QStatusBar>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -84,6 +86,7 @@ private slots:
     void opensOnTheDemoUnderTrapAndEmulate();
     void layoutShowsFlagsAndVirtualCpuTogether();
     void runControlsFollowTheMachine();
+    void shiftF10StepsBackOneInstruction();
     void runToCursorOnALineWithoutCodeSaysSo();
     void techniqueChoiceRestartsTheProgram();
     void vmxDemoOpensUnderHardwareAssistedExecution();
@@ -163,6 +166,49 @@ void TestMainWindow::runControlsFollowTheMachine()
     window.controller().waitForIdle();
     QTRY_COMPARE(window.controller().snapshot().instructions, 0u);
     QTRY_VERIFY(action(window, "runAction")->isEnabled());
+}
+
+void TestMainWindow::shiftF10StepsBackOneInstruction()
+{
+    MainWindow window(MainWindow::Settings::Ignore);
+    window.show();
+    QVERIFY(QTest::qWaitForWindowExposed(&window));
+    openDemo(window);
+    QAction *stepBack = action(window, "stepBackAction");
+    QCOMPARE(stepBack->shortcut(), QKeySequence(Qt::SHIFT | Qt::Key_F10));
+    QVERIFY(!stepBack->isEnabled()); // at instruction 0 there is nothing to go back to
+    auto *history = window.findChild<QSlider *>(QStringLiteral("historySlider"));
+    QVERIFY(history);
+    QVERIFY(!history->isEnabled());
+
+    for (int i = 0; i < 5; ++i) {
+        QTest::keyClick(&window, Qt::Key_F10);
+        window.controller().waitForIdle();
+    }
+    QTRY_COMPARE(window.controller().snapshot().instructions, 5u);
+    QTRY_VERIFY(stepBack->isEnabled());
+    QTest::keyClick(&window, Qt::Key_F10, Qt::ShiftModifier);
+    window.controller().waitForIdle();
+    QTRY_COMPARE(window.controller().snapshot().instructions, 4u);
+    QVERIFY2(statusText(window).startsWith(QLatin1String("Went back")),
+             qPrintable(statusText(window)));
+    const auto back = window.controller().snapshot().registers;
+    QTest::keyClick(&window, Qt::Key_F10);
+    window.controller().waitForIdle();
+    QTRY_COMPARE(window.controller().snapshot().instructions, 5u);
+    QTest::keyClick(&window, Qt::Key_F10, Qt::ShiftModifier);
+    window.controller().waitForIdle();
+    QTRY_COMPARE(window.controller().snapshot().instructions, 4u);
+    QCOMPARE(window.controller().snapshot().registers, back);
+
+    // The history slider: the first event (the trapped lidt at instruction 0) takes the
+    // machine back to before it.
+    QTRY_VERIFY(history->isEnabled());
+    QVERIFY(history->maximum() > history->minimum());
+    history->setValue(history->minimum());
+    window.controller().waitForIdle();
+    QTRY_COMPARE(window.controller().snapshot().instructions, 0u);
+    QTRY_VERIFY(!stepBack->isEnabled());
 }
 
 void TestMainWindow::runToCursorOnALineWithoutCodeSaysSo()

@@ -8,6 +8,8 @@
 #include <QJsonArray>
 #include <QJsonObject>
 #include <QTest>
+#include <atomic>
+#include <thread>
 
 using namespace vmwb;
 
@@ -61,6 +63,7 @@ private slots:
     void unparavirtualizableSnippetIsNamed();
     void unknownTechniqueIsAnOptionError();
     void guestThatNeverEndsStopsAtTheBudget();
+    void cancelStopsAComparisonOfAnEndlessLoop();
 };
 
 void TestCompare::popfDemoUnderEveryTechnique()
@@ -300,6 +303,34 @@ spin:
         QCOMPARE(run.status, RunStatus::BudgetExhausted);
         QVERIFY2(run.equivalent(), qPrintable(run.technique));
     }
+}
+
+void TestCompare::cancelStopsAComparisonOfAnEndlessLoop()
+{
+    const QString source = QStringLiteral(R"(%include "workbench.inc"
+spin:
+    inc rax
+    jmp spin
+)");
+    CompareOptions options;
+    options.session.maxInstructions = std::uint64_t{1} << 50; // would take days
+    options.cancel = std::make_shared<std::atomic<bool>>(true);
+    QVERIFY_THROWS_EXCEPTION(CompareCancelled, compare(source, options));
+
+    // Cancelled from another thread while it runs: it gives up.
+    options.cancel = std::make_shared<std::atomic<bool>>(false);
+    std::atomic<bool> threw = false;
+    std::thread worker([&] {
+        try {
+            compare(source, options);
+        } catch (const CompareCancelled &) {
+            threw = true;
+        }
+    });
+    QTest::qWait(200);
+    options.cancel->store(true);
+    worker.join();
+    QVERIFY(threw);
 }
 
 QTEST_GUILESS_MAIN(TestCompare)

@@ -39,6 +39,7 @@ private slots:
     void breakpointsOnLinesWithoutCodeAndAfterReassembly();
     void runToLineStopsThereOrRefuses();
     void techniqueChangeRestartsTheMachine();
+    void stepBackAndRewindTakeTheLogBackToo();
 };
 
 void TestController::loadingAProgramBootsTheMachine()
@@ -201,6 +202,50 @@ void TestController::techniqueChangeRestartsTheMachine()
     QCOMPARE(controller.snapshot().instructions, 0u);
     QCOMPARE(controller.snapshot().realCpl, 3u);
     QCOMPARE(controller.snapshot().guest.cpl, 0u);
+}
+
+// Step back and the history slider: the machine returns to an earlier instruction, the event
+// log loses what happened after it, and a step forward comes back to the same state.
+void TestController::stepBackAndRewindTakeTheLogBackToo()
+{
+    WorkbenchController controller;
+    load(controller, demoSource());
+    QVERIFY(!controller.canStepBack()); // nothing before instruction 0
+    QSignalSpy truncated(&controller, &WorkbenchController::eventsTruncated);
+    QSignalSpy running(&controller, &WorkbenchController::runningChanged);
+    controller.run();
+    QTRY_COMPARE_WITH_TIMEOUT(running.count(), 2, 20000);
+    controller.waitForIdle();
+    const MachineSnapshot end = controller.snapshot();
+    QCOMPARE(end.status, RunStatus::Exited);
+    QVERIFY(controller.canStepBack());
+
+    controller.stepBack();
+    controller.waitForIdle();
+    QCOMPARE(controller.snapshot().instructions, end.instructions - 1);
+    QCOMPARE(controller.snapshot().status, RunStatus::Running);
+    QCOMPARE(controller.snapshot().pause, PauseReason::SteppedBack);
+    // The guest's last instruction (the exit port's out) has not run yet: its events are gone.
+    QCOMPARE(truncated.count(), 1);
+    controller.step();
+    controller.waitForIdle();
+    QCOMPARE(controller.snapshot().instructions, end.instructions);
+    QCOMPARE(controller.snapshot().status, RunStatus::Exited);
+    QCOMPARE(controller.snapshot().registers, end.registers);
+    QCOMPARE(controller.snapshot().console, end.console);
+
+    controller.rewindTo(1000);
+    controller.waitForIdle();
+    QCOMPARE(controller.snapshot().instructions, 1000u);
+    QCOMPARE(truncated.count(), 2);
+    const qint64 kept = truncated.last().at(0).toLongLong();
+    QVERIFY(kept > 0);
+    QCOMPARE(controller.snapshot().traps + controller.snapshot().io <= static_cast<quint64>(kept),
+             true);
+    // Ahead of now: refused, nothing changes.
+    controller.rewindTo(end.instructions);
+    controller.waitForIdle();
+    QCOMPARE(controller.snapshot().instructions, 1000u);
 }
 
 QTEST_MAIN(TestController)

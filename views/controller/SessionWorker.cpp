@@ -109,6 +109,8 @@ QString frameOwner(std::uint8_t vector)
 
 SessionWorker::SessionWorker() : m_registry(TechniqueRegistry::builtIn())
 {
+    m_options.snapshotInterval = History::kDefaultInterval;
+    m_options.pacedSnapshots = true;
     m_chunkTimer = new QTimer(this);
     m_chunkTimer->setSingleShot(true);
     connect(m_chunkTimer, &QTimer::timeout, this, &SessionWorker::runChunk);
@@ -264,6 +266,49 @@ void SessionWorker::step()
     publish(pauseReason(m_session->lastPause()));
 }
 
+void SessionWorker::stepBack()
+{
+    if (!m_session || m_running)
+        return;
+    wentBack(m_session->stepBack());
+}
+
+void SessionWorker::rewindTo(quint64 instructions)
+{
+    if (!m_session || m_running)
+        return;
+    wentBack(m_session->rewindTo(instructions));
+}
+
+void SessionWorker::setHistoryBudget(quint64 bytes)
+{
+    m_options.historyBudget = static_cast<std::size_t>(bytes);
+}
+
+// The log keeps the events up to the moment gone back to; what the panes were told of the
+// events after it is taken back.
+void SessionWorker::wentBack(bool ok)
+{
+    if (!ok)
+        return;
+    const std::vector<Event> &events = m_session->trace().events();
+    if (m_eventsSent > events.size()) {
+        m_eventsSent = events.size();
+        emit eventsTruncated(static_cast<qint64>(m_eventsSent));
+    }
+    m_lastVmExit.reset();
+    m_vmExitsStored = 0;
+    for (std::size_t i = 0; i < m_eventsSent; ++i) {
+        if (events[i].kind == EventKind::VmExit) {
+            m_lastVmExit = events[i];
+            ++m_vmExitsStored;
+        }
+    }
+    m_translationCache.reset();
+    publishEvents();
+    publish(PauseReason::SteppedBack);
+}
+
 void SessionWorker::run(std::optional<int> stopAtLine)
 {
     if (!m_session || m_running || m_session->status() != RunStatus::Running)
@@ -398,6 +443,7 @@ MachineSnapshot SessionWorker::makeSnapshot(PauseReason reason)
     s.pause = reason;
     s.instructions = session.instructions();
     s.maxInstructions = session.options().maxInstructions;
+    s.historyStart = session.earliestReachable();
     s.modelledCycles = session.modelledCycles();
     s.costPreset = session.costs().title;
 

@@ -45,6 +45,12 @@ public:
     void setRegister(RegisterId id, quint64 value);
     void setStepsPerSecond(int stepsPerSecond);
     void step();
+    // Back to the instruction before the current one, or to the state after `instructions`
+    // guest instructions (see Session::rewindTo()).
+    void stepBack();
+    void rewindTo(quint64 instructions);
+    // The memory budget of the snapshots of sessions started from now on.
+    void setHistoryBudget(quint64 bytes);
     void run(std::optional<int> stopAtLine);
 
     // From any thread: stops a run as soon as possible.
@@ -55,6 +61,8 @@ signals:
     void programLoaded(const vmwb::ProgramView &program);
     void snapshotReady(const vmwb::MachineSnapshot &snapshot);
     void eventsReady(const QList<vmwb::Event> &events);
+    // Going back dropped the events after the first `count` from the log.
+    void eventsTruncated(qint64 count);
     void sessionReset();
     void runningChanged(bool running);
 
@@ -67,6 +75,7 @@ private:
     MachineSnapshot makeSnapshot(PauseReason reason);
     std::shared_ptr<const TranslationCache> publishedTranslationCache();
     void applyBreakpoints();
+    void wentBack(bool ok);
 
     std::unique_ptr<Assembler> m_assembler;
     CostPresets m_presets;

@@ -77,13 +77,14 @@ struct StackSlot
 // How the last run or step ended, for the status bar.
 enum class PauseReason : std::uint8_t
 {
-    None,       // not paused yet (just loaded or reset)
-    Step,       // a step finished
-    Breakpoint, // a breakpoint was reached
-    RunTo,      // the line of "run to cursor" was reached
-    EventBreak, // an event of a kind the user breaks on was recorded
-    User,       // the user pressed Pause
-    Ended,      // the run ended (see MachineSnapshot::status)
+    None,        // not paused yet (just loaded or reset)
+    Step,        // a step finished
+    Breakpoint,  // a breakpoint was reached
+    RunTo,       // the line of "run to cursor" was reached
+    EventBreak,  // an event of a kind the user breaks on was recorded
+    User,        // the user pressed Pause
+    Ended,       // the run ended (see MachineSnapshot::status)
+    SteppedBack, // the machine went back in its history (step back, the history slider)
 };
 
 struct MachineSnapshot
@@ -100,6 +101,13 @@ struct MachineSnapshot
     PauseReason pause = PauseReason::None;
     std::uint64_t instructions = 0;
     std::uint64_t maxInstructions = 0;
+    // Step back: the earliest instruction count the machine can go back to, if any.
+    std::optional<std::uint64_t> historyStart;
+    // Whether a step back is possible: there is a snapshot before the current instruction.
+    bool canStepBack() const
+    {
+        return historyStart && instructions > 0 && *historyStart < instructions;
+    }
     std::uint64_t modelledCycles = 0;
     QString costPreset;
 

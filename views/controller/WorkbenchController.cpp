@@ -48,6 +48,8 @@ WorkbenchController::WorkbenchController(QObject *parent)
     connect(m_worker, &SessionWorker::eventsReady, this,
             [this](const QList<Event> &events) { emit eventsAppended(events); });
     connect(m_worker, &SessionWorker::sessionReset, this, [this] { emit eventsCleared(); });
+    connect(m_worker, &SessionWorker::eventsTruncated, this,
+            [this](qint64 count) { emit eventsTruncated(count); });
     connect(m_worker, &SessionWorker::runningChanged, this, [this](bool running) {
         m_running = running;
         emit runningChanged(running);
@@ -197,6 +199,24 @@ void WorkbenchController::reset()
 void WorkbenchController::step()
 {
     QMetaObject::invokeMethod(m_worker, [worker = m_worker] { worker->step(); });
+}
+
+void WorkbenchController::stepBack()
+{
+    QMetaObject::invokeMethod(m_worker, [worker = m_worker] { worker->stepBack(); });
+}
+
+void WorkbenchController::rewindTo(quint64 instructions)
+{
+    QMetaObject::invokeMethod(
+        m_worker, [worker = m_worker, instructions] { worker->rewindTo(instructions); });
+}
+
+void WorkbenchController::setHistoryBudget(quint64 bytes)
+{
+    m_historyBudget = bytes;
+    QMetaObject::invokeMethod(m_worker,
+                              [worker = m_worker, bytes] { worker->setHistoryBudget(bytes); });
 }
 
 void WorkbenchController::run()

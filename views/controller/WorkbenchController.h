@@ -5,6 +5,7 @@
 // guest runs, state arrives batched at about 30 Hz; Pause answers at once.
 
 #include "controller/Snapshot.h"
+#include "run/History.h"
 #include "vmm/Technique.h"
 
 #include <QList>
@@ -70,6 +71,15 @@ public:
     void reset();
     // One guest instruction (a trapping instruction counts as one).
     void step();
+    // Back to the state before the current instruction (the newest snapshot at or before it,
+    // replayed forward). Nothing happens while the guest runs or with nothing to go back to.
+    void stepBack();
+    // Back to the state after `instructions` guest instructions (the history slider).
+    void rewindTo(quint64 instructions);
+    bool canStepBack() const { return !m_running && m_snapshot.canStepBack(); }
+    // The snapshots' memory budget in bytes, for sessions started from now on.
+    quint64 historyBudget() const { return m_historyBudget; }
+    void setHistoryBudget(quint64 bytes);
     void run();
     // Runs until the first instruction of `line` (or of the next line with code) is reached,
     // or something else stops the run. False if there is no code from that line on.
@@ -85,6 +95,8 @@ signals:
     void stateChanged();
     void eventsAppended(const QList<vmwb::Event> &events);
     void eventsCleared();
+    // Going back in the history dropped the events after the first `count`.
+    void eventsTruncated(qint64 count);
     void runningChanged(bool running);
     // The technique, timer, budget, speed, breakpoints, break-on kinds or VMCS controls changed.
     void settingsChanged();
@@ -110,6 +122,7 @@ private:
     QSet<int> m_breakpointLines;
     QSet<EventKind> m_breakOnEvents;
     std::map<QString, bool> m_vmcsControls;
+    quint64 m_historyBudget = History::kDefaultBudget;
 };
 
 } // namespace vmwb

@@ -93,6 +93,31 @@ void drawExclamation(QPainter &painter, const QRectF &box, const QColor &colour)
     painter.drawEllipse(QRectF(x, box.top() + w * 0.68, stroke, stroke));
 }
 
+// A diamond with a "not equal" sign: where a technique first differs from native execution.
+void drawDivergenceMark(QPainter &painter, const QRectF &box, const QColor &colour)
+{
+    QPainterPath diamond;
+    diamond.moveTo(box.center().x(), box.top());
+    diamond.lineTo(box.right(), box.center().y());
+    diamond.lineTo(box.center().x(), box.bottom());
+    diamond.lineTo(box.left(), box.center().y());
+    diamond.closeSubpath();
+    painter.setPen(Qt::NoPen);
+    painter.setBrush(colour);
+    painter.drawPath(diamond);
+
+    const qreal w = box.width();
+    const QPointF c = box.center();
+    painter.setPen(QPen(colour.lightness() > 153 ? QColor(0x1b, 0x1f, 0x24) : QColor(Qt::white),
+                        w * 0.09, Qt::SolidLine, Qt::RoundCap));
+    painter.drawLine(QPointF(c.x() - w * 0.18, c.y() - w * 0.08),
+                     QPointF(c.x() + w * 0.18, c.y() - w * 0.08));
+    painter.drawLine(QPointF(c.x() - w * 0.18, c.y() + w * 0.08),
+                     QPointF(c.x() + w * 0.18, c.y() + w * 0.08));
+    painter.drawLine(QPointF(c.x() + w * 0.1, c.y() - w * 0.2),
+                     QPointF(c.x() - w * 0.1, c.y() + w * 0.2));
+}
+
 // Where a line's code ends: at its comment, or at the end of the line.
 qsizetype codeEnd(const QString &text)
 {
@@ -299,6 +324,10 @@ void CodeEditor::onContentsChange(int position, int removed, int added)
     }
     if (removed != 0 || added != 0)
         emitBreakpointsIfChanged();
+    // Highlighting changes formats through this signal too; only a change of the text itself
+    // makes the comparison's line numbers stale.
+    if (m_divergenceLine != 0 && toPlainText() != m_divergenceText)
+        clearDivergenceMark();
 }
 
 // --- execution line and diagnostics ------------------------------------------------------
@@ -310,6 +339,19 @@ void CodeEditor::setExecutionLine(int line)
     if (line == m_executionLine)
         return;
     m_executionLine = line;
+    updateExtraSelections();
+    m_gutter->update();
+    if (line != 0)
+        scrollToLine(line);
+}
+
+void CodeEditor::setDivergenceMark(int line, const QString &toolTip)
+{
+    if (line < 0 || line > blockCount())
+        line = 0;
+    m_divergenceLine = line;
+    m_divergenceToolTip = line != 0 ? toolTip : QString();
+    m_divergenceText = line != 0 ? toPlainText() : QString();
     updateExtraSelections();
     m_gutter->update();
     if (line != 0)
@@ -416,6 +458,14 @@ void CodeEditor::updateExtraSelections()
         underlines.append(underline);
     }
 
+    if (m_divergenceLine > 0) {
+        const QTextBlock block = document()->findBlockByNumber(m_divergenceLine - 1);
+        if (block.isValid()) {
+            const QColor colour = m_colors.sensitivity(Sensitivity::SensitiveUnprivileged);
+            selections.append(wholeLine(block, mix(base, colour, m_colors.dark ? 0.32 : 0.2)));
+        }
+    }
+
     if (m_executionLine > 0) {
         const QTextBlock block = document()->findBlockByNumber(m_executionLine - 1);
         if (block.isValid())
@@ -482,12 +532,13 @@ QString CodeEditor::gutterToolTip(const QPoint &position) const
     if (line == 0)
         return {};
     QStringList notes;
+    const QString divergence = line == m_divergenceLine ? m_divergenceToolTip : QString();
     if (line == m_executionLine)
         notes << tr("The guest's next instruction (RIP) is on line %1.").arg(line);
     notes << (hasBreakpoint(line)
                   ? tr("Line %1 has a breakpoint. Click or press F9 to remove it.").arg(line)
                   : tr("Line %1. Click or press F9 to stop the guest here.").arg(line));
-    return diagnosticToolTip(line) + QStringLiteral("<p style='white-space:pre'>") +
+    return diagnosticToolTip(line) + divergence + QStringLiteral("<p style='white-space:pre'>") +
            notes.join(QStringLiteral("<br>")) + QStringLiteral("</p>");
 }
 
@@ -561,6 +612,13 @@ void CodeEditor::paintGutter(QPaintEvent *event)
                              Qt::AlignRight | Qt::AlignVCenter, QString::number(line));
 
             const QList<AssemblerDiagnostic> diagnostics = diagnosticsAt(line);
+            if (line == m_divergenceLine && diagnostics.isEmpty()) {
+                const qreal d = layout.lineHeight * 0.86;
+                const QRectF box(layout.diagnosticX + (layout.diagnosticWidth - d) / 2,
+                                 row.center().y() - d / 2, d, d);
+                drawDivergenceMark(painter, box,
+                                   m_colors.sensitivity(Sensitivity::SensitiveUnprivileged));
+            }
             if (!diagnostics.isEmpty()) {
                 const bool error = std::any_of(
                     diagnostics.begin(), diagnostics.end(), [](const AssemblerDiagnostic &d) {
@@ -669,7 +727,10 @@ bool CodeEditor::viewportEvent(QEvent *event)
 {
     if (event->type() == QEvent::ToolTip) {
         const auto *help = static_cast<QHelpEvent *>(event);
-        const QString tip = diagnosticToolTip(cursorForPosition(help->pos()).blockNumber() + 1);
+        const int line = cursorForPosition(help->pos()).blockNumber() + 1;
+        QString tip = diagnosticToolTip(line);
+        if (line == m_divergenceLine)
+            tip += m_divergenceToolTip;
         if (tip.isEmpty())
             QToolTip::hideText();
         else

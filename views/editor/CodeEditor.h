@@ -53,6 +53,14 @@ public:
     // What hovering `line` shows: its messages, one a line, or empty.
     QString diagnosticToolTip(int line) const;
 
+    // Where a comparison found the first divergence from native execution (0: none): the
+    // line is tinted and marked in the gutter, and hovering it shows `toolTip` (rich text).
+    // Any edit clears it: the comparison was made of the text as it was.
+    void setDivergenceMark(int line, const QString &toolTip);
+    void clearDivergenceMark() { setDivergenceMark(0, {}); }
+    int divergenceLine() const { return m_divergenceLine; }
+    QString divergenceToolTip() const { return m_divergenceToolTip; }
+
     // Zoom in font steps relative to the application's font size.
     int zoom() const { return m_zoom; }
     void setZoom(int steps);
@@ -114,6 +122,9 @@ private:
     QList<Mark> m_marks;
     QSet<int> m_lastBreakpoints;
     int m_executionLine = 0;
+    int m_divergenceLine = 0;
+    QString m_divergenceToolTip;
+    QString m_divergenceText; // the text the divergence mark was placed on
     int m_zoom = 0;
     int m_wheelDelta = 0; // Ctrl+wheel: touchpads send many small steps
 };

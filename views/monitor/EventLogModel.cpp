@@ -207,6 +207,23 @@ void EventLogModel::append(const QList<Event> &events)
     endInsertRows();
 }
 
+void EventLogModel::truncate(qint64 total)
+{
+    if (total >= totalAppended())
+        return;
+    if (total <= m_dropped) {
+        // The rows that would stay were dropped for the capacity already.
+        clear();
+        return;
+    }
+    const auto keep = static_cast<qsizetype>(total - m_dropped);
+    beginRemoveRows({}, static_cast<int>(keep), static_cast<int>(m_events.size()) - 1);
+    for (auto it = m_events.begin() + keep; it != m_events.end(); ++it)
+        --m_counts[static_cast<std::size_t>(it->kind)];
+    m_events.erase(m_events.begin() + keep, m_events.end());
+    endRemoveRows();
+}
+
 void EventLogModel::clear()
 {
     beginResetModel();

@@ -64,6 +64,8 @@ public:
     explicit EventLogModel(QObject *parent = nullptr, qsizetype capacity = kDefaultCapacity);
 
     void append(const QList<Event> &events);
+    // Keeps the first `total` events appended since the last clear() (the machine went back).
+    void truncate(qint64 total);
     void clear();
 
     const Event &event(int row) const { return m_events[static_cast<std::size_t>(row)]; }

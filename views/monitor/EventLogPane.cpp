@@ -21,6 +21,7 @@
 #include <QPainter>
 #include <QPixmap>
 #include <QScrollBar>
+#include <QSlider>
 #include <QStyle>
 #include <QTableView>
 #include <QToolButton>
@@ -147,6 +148,34 @@ EventLogPane::EventLogPane(WorkbenchController &controller, QWidget *parent)
     }
     layout->addWidget(m_table, 1);
 
+    auto *historyRow = new QHBoxLayout;
+    historyRow->setSpacing(8);
+    auto *historyTitle = new QLabel(tr("History:"), content);
+    m_history = new QSlider(Qt::Horizontal, content);
+    m_history->setObjectName(QStringLiteral("historySlider"));
+    m_history->setPageStep(1);
+    m_history->setFocusPolicy(Qt::StrongFocus);
+    m_history->setToolTip(
+        tr("Go back in time: move the slider to an earlier event, and the machine returns to "
+           "the moment that event happened, just before its instruction ran (an interrupt that "
+           "arrived at that moment has already been delivered). Later events leave the log; "
+           "Step and Run go forward again. The right end is now."));
+    historyTitle->setBuddy(m_history);
+    historyTitle->setToolTip(m_history->toolTip());
+    m_historyLabel = new QLabel(content);
+    m_historyLabel->setObjectName(QStringLiteral("historyPosition"));
+    m_historyLabel->setToolTip(m_history->toolTip());
+    historyRow->addWidget(historyTitle);
+    historyRow->addWidget(m_history, 1);
+    historyRow->addWidget(m_historyLabel);
+    layout->addLayout(historyRow);
+    connect(m_history, &QSlider::valueChanged, this, [this] {
+        showHistoryPosition();
+        if (!m_settingHistory && !m_history->isSliderDown())
+            goBackToSliderEvent();
+    });
+    connect(m_history, &QSlider::sliderReleased, this, [this] { goBackToSliderEvent(); });
+
     // The cause column is elided in the table; here the selected event reads in full.
     m_detail = new QLabel(content);
     m_detail->setObjectName(QStringLiteral("eventDetail"));
@@ -184,6 +213,11 @@ EventLogPane::EventLogPane(WorkbenchController &controller, QWidget *parent)
         m_followNewest = true;
         requestRefresh();
     });
+    connect(&controller, &WorkbenchController::eventsTruncated, this, [this](qint64 count) {
+        m_model->truncate(count);
+        requestRefresh();
+    });
+    connect(&controller, &WorkbenchController::runningChanged, this, [this] { requestRefresh(); });
     connect(&controller, &WorkbenchController::stateChanged, this, [this] { requestRefresh(); });
     connect(&controller, &WorkbenchController::settingsChanged, this,
             [this] { syncBreakOnFromController(); });
@@ -192,6 +226,7 @@ EventLogPane::EventLogPane(WorkbenchController &controller, QWidget *parent)
     updateButtons();
     updateSummary();
     updateDetail();
+    updateHistory();
 }
 
 QAction *EventLogPane::showAction(EventKind kind) const
@@ -474,6 +509,61 @@ void EventLogPane::refresh()
 {
     syncBreakOnFromController();
     updateSummary();
+    updateHistory();
+}
+
+QString EventLogPane::historyText() const
+{
+    return m_historyLabel->text();
+}
+
+// The slider spans the events the machine can go back to (those at or after its oldest
+// snapshot) and now.
+void EventLogPane::updateHistory()
+{
+    const MachineSnapshot &s = controller().snapshot();
+    const int rows = m_model->rowCount();
+    int first = rows;
+    if (s.historyStart) {
+        for (int row = 0; row < rows; ++row) {
+            if (m_model->event(row).index >= *s.historyStart) {
+                first = row;
+                break;
+            }
+        }
+    }
+    const QSignalBlocker blocker(m_history);
+    m_settingHistory = true;
+    m_history->setRange(first, rows);
+    m_history->setValue(rows);
+    m_settingHistory = false;
+    m_history->setEnabled(s.valid && s.historyStart && !controller().isRunning() && first < rows);
+    showHistoryPosition();
+}
+
+void EventLogPane::showHistoryPosition()
+{
+    const int rows = m_model->rowCount();
+    const int value = m_history->value();
+    const QLocale locale;
+    if (value >= rows) {
+        m_historyLabel->setText(
+            tr("now, instruction %1").arg(locale.toString(controller().snapshot().instructions)));
+        return;
+    }
+    const Event &event = m_model->event(value);
+    m_historyLabel->setText(tr("event %1: %2 at instruction %3")
+                                .arg(locale.toString(m_model->droppedRows() + value + 1),
+                                     eventKindTitle(event.kind),
+                                     locale.toString(static_cast<qulonglong>(event.index))));
+}
+
+void EventLogPane::goBackToSliderEvent()
+{
+    const int value = m_history->value();
+    if (value >= m_model->rowCount() || controller().isRunning())
+        return;
+    controller().rewindTo(m_model->event(value).index);
 }
 
 void EventLogPane::changeEvent(QEvent *event)

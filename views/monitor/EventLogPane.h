@@ -11,6 +11,7 @@
 class QAction;
 class QLabel;
 class QMenu;
+class QSlider;
 class QTableView;
 class QToolButton;
 
@@ -37,6 +38,10 @@ public:
     QString summary() const;
     // The full account of the selected event under the table.
     QString detail() const;
+    // The history slider: one position per event in the log and one for now, at the right. A
+    // position left of now takes the machine back to the moment that event happened.
+    QSlider *historySlider() const { return m_history; }
+    QString historyText() const;
 
 signals:
     // The user activated (double-clicked, or pressed Enter on) an event with a source line.
@@ -58,6 +63,9 @@ private:
     void updateFonts();
     void activateRow(const QModelIndex &index);
     void updateDetail();
+    void updateHistory();
+    void showHistoryPosition();
+    void goBackToSliderEvent();
 
     EventLogModel *m_model = nullptr;
     EventKindFilter *m_filter = nullptr;
@@ -72,7 +80,10 @@ private:
     std::array<QAction *, kEventKindCount> m_breakActions{};
     QLabel *m_summary = nullptr;
     QLabel *m_detail = nullptr;
-    bool m_followNewest = true; // the view sticks to the newest row unless the user scrolls up
+    QSlider *m_history = nullptr;
+    QLabel *m_historyLabel = nullptr;
+    bool m_settingHistory = false; // the slider is being set, not moved by the user
+    bool m_followNewest = true;    // the view sticks to the newest row unless the user scrolls up
 };
 
 } // namespace vmwb

@@ -289,7 +289,7 @@ static_assert(kStatusTitles.size() == static_cast<std::size_t>(RunStatus::Stoppe
               "one title per RunStatus");
 
 // Why the guest is not running (PauseReason order).
-constexpr std::array<const char *, 7> kPauseTitles{{
+constexpr std::array<const char *, 8> kPauseTitles{{
     QT_TRANSLATE_NOOP("vmwb::VirtualCpuPane", "Ready to run"),
     QT_TRANSLATE_NOOP("vmwb::VirtualCpuPane", "Paused after a step"),
     QT_TRANSLATE_NOOP("vmwb::VirtualCpuPane", "Paused at a breakpoint"),
@@ -297,8 +297,9 @@ constexpr std::array<const char *, 7> kPauseTitles{{
     QT_TRANSLATE_NOOP("vmwb::VirtualCpuPane", "Paused after an event you break on"),
     QT_TRANSLATE_NOOP("vmwb::VirtualCpuPane", "Paused by you"),
     QT_TRANSLATE_NOOP("vmwb::VirtualCpuPane", "Run ended"),
+    QT_TRANSLATE_NOOP("vmwb::VirtualCpuPane", "Paused after going back"),
 }};
-static_assert(kPauseTitles.size() == static_cast<std::size_t>(PauseReason::Ended) + 1,
+static_assert(kPauseTitles.size() == static_cast<std::size_t>(PauseReason::SteppedBack) + 1,
               "one title per PauseReason");
 
 // Whether two snapshots are consecutive states of one run, so that a difference is a change
