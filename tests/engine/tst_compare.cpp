@@ -37,16 +37,6 @@ const TechniqueRun &runOf(const Comparison &comparison, const QString &id)
     qFatal("no run of %s", qPrintable(id));
 }
 
-int lineOf(const QString &source, const QString &text)
-{
-    const QStringList lines = source.split(QLatin1Char('\n'));
-    for (int i = 0; i < lines.size(); ++i) {
-        if (lines[i].trimmed().startsWith(text))
-            return i + 1;
-    }
-    return 0;
-}
-
 } // namespace
 
 class TestCompare : public QObject
@@ -78,7 +68,7 @@ void TestCompare::popfDemoUnderEveryTechnique()
     const TechniqueRun &te = runOf(comparison, QStringLiteral("trap-and-emulate"));
     QCOMPARE(te.comparedBy, QStringLiteral("instruction"));
     QVERIFY(te.divergence);
-    QCOMPARE(te.divergence->line, lineOf(source, QStringLiteral("popf ")));
+    QCOMPARE(te.divergence->line, test::lineStartingWith(source, QStringLiteral("popf ")));
     QCOMPARE(te.divergence->instruction, QStringLiteral("popfq"));
     // A tick was pending over the critical section: natively popf sets IF and the tick is
     // delivered at once; under trap-and-emulate it stays pending.

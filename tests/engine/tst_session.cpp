@@ -16,20 +16,6 @@
 using namespace vmwb;
 using namespace vmwb::test;
 
-namespace {
-
-int lineContaining(const QString &source, const QString &text)
-{
-    const QStringList lines = source.split(QLatin1Char('\n'));
-    for (int i = 0; i < lines.size(); ++i) {
-        if (lines[i].trimmed().startsWith(text))
-            return i + 1;
-    }
-    return 0;
-}
-
-} // namespace
-
 class TestSession : public QObject
 {
     Q_OBJECT
@@ -74,7 +60,7 @@ void TestSession::popfDemoLosesTicksOnlyUnderTrapAndEmulate()
     QVERIFY(native->ports().console().contains("after popf: "));
 
     // The run says why: a hole at the popf, and an interrupt left pending with the virtual IF 0.
-    const int popfLine = lineContaining(source, QStringLiteral("popf"));
+    const int popfLine = lineStartingWith(source, QStringLiteral("popf"));
     QVERIFY(popfLine > 0);
     const auto &events = deprivileged->trace().events();
     const auto hole = std::find_if(events.begin(), events.end(), [popfLine](const Event &e) {

@@ -4,6 +4,7 @@
 
 #include <QFile>
 #include <QString>
+#include <QStringList>
 #include <QtGlobal>
 
 namespace vmwb::test {
@@ -14,6 +15,18 @@ inline QString demoSource()
     if (!file.open(QIODevice::ReadOnly))
         qFatal("cannot read the demo");
     return QString::fromUtf8(file.readAll());
+}
+
+// The 1-based number of the first line of `source` that starts with `text` (after its
+// indentation); 0 if none does.
+inline int lineStartingWith(const QString &source, const QString &text)
+{
+    const QStringList lines = source.split(QLatin1Char('\n'));
+    for (qsizetype i = 0; i < lines.size(); ++i) {
+        if (lines.at(i).trimmed().startsWith(text))
+            return static_cast<int>(i) + 1;
+    }
+    return 0;
 }
 
 } // namespace vmwb::test
