@@ -4,6 +4,7 @@
 #include "bench/Bench.h"
 #include "machine/UnicornCpu.h"
 #include "pv/Paravirtualizer.h"
+#include "rss/Toeplitz.h"
 #include "run/Compare.h"
 #include "run/Nanobenchmarks.h"
 #include "run/Report.h"
@@ -71,6 +72,8 @@ QString usage()
               "execution\n"
               "  vmm-workbench compare --table adams-agesen  the paper's nanobenchmarks next to "
               "the workbench's\n"
+              "  vmm-workbench rss hash --src IP --dst IP [--sport N --dport N]  the RSS "
+              "(Toeplitz) hash of a flow\n"
               "  vmm-workbench bench [--json]          measure the engine on this machine\n"
               "  vmm-workbench techniques [--json]     list techniques and cost presets\n"
               "Run 'vmm-workbench COMMAND --help' for a command's options.\n"
@@ -460,6 +463,164 @@ int compareSnippet(const QStringList &arguments)
     return kOk;
 }
 
+// rss hash --src IP --dst IP [--sport N --dport N]: the Toeplitz hash of one flow and where
+// receive-side scaling sends it.
+int rssHash(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("Computes the receive-side scaling (Toeplitz) hash of one flow as Microsoft "
+           "specifies it, its bucket in the indirection table (RETA) and the queue."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("rss"), tr("the command"));
+    parser.addPositionalArgument(QStringLiteral("hash"), tr("the subcommand"));
+    parser.addOption(
+        {QStringLiteral("src"), tr("the source address, IPv4 or IPv6"), QStringLiteral("IP")});
+    parser.addOption({QStringLiteral("dst"), tr("the destination address"), QStringLiteral("IP")});
+    parser.addOption(
+        {QStringLiteral("sport"), tr("the source port (TCP or UDP)"), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("dport"), tr("the destination port"), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("key"),
+                      tr("microsoft (the verification suite's 40 bytes, the default), symmetric "
+                         "(0x6d5a repeated: both directions of a flow hash alike) or the key in "
+                         "hex"),
+                      QStringLiteral("KEY"), QStringLiteral("microsoft")});
+    parser.addOption({QStringLiteral("reta-size"),
+                      tr("entries in the indirection table (default: 128)"), QStringLiteral("N"),
+                      QStringLiteral("128")});
+    parser.addOption({QStringLiteral("queues"),
+                      tr("receive queues, the table filled round-robin (default: 4)"),
+                      QStringLiteral("N"), QStringLiteral("4")});
+    parser.addOption({QStringLiteral("json"), tr("print one JSON object")});
+    if (!parser.parse(arguments)) {
+        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
+        return kBadInput;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        out() << parser.helpText();
+        return kOk;
+    }
+    if (parser.positionalArguments().size() != 2) {
+        err() << tr("error: rss hash takes no file or other argument") << "\n";
+        return kBadInput;
+    }
+    std::optional<rss::ParsedAddress> addresses[2];
+    const QString names[2] = {QStringLiteral("src"), QStringLiteral("dst")};
+    for (int i = 0; i < 2; ++i) {
+        if (!parser.isSet(names[i])) {
+            err() << tr("error: rss hash needs --%1").arg(names[i]) << "\n";
+            return kBadInput;
+        }
+        addresses[i] = rss::parseAddress(parser.value(names[i]));
+        if (!addresses[i]) {
+            err() << tr("error: --%1: \"%2\" is not an IPv4 or IPv6 address")
+                         .arg(names[i], parser.value(names[i]))
+                  << "\n";
+            return kBadInput;
+        }
+    }
+    if (addresses[0]->ipv6 != addresses[1]->ipv6) {
+        err() << tr("error: --src and --dst must both be IPv4 or both IPv6") << "\n";
+        return kBadInput;
+    }
+    rss::FlowTuple flow;
+    flow.ipv6 = addresses[0]->ipv6;
+    flow.source = addresses[0]->bytes;
+    flow.destination = addresses[1]->bytes;
+    const bool sport = parser.isSet(QStringLiteral("sport"));
+    const bool dport = parser.isSet(QStringLiteral("dport"));
+    if (sport != dport) {
+        err() << tr("error: give both --sport and --dport, or neither") << "\n";
+        return kBadInput;
+    }
+    if (sport) {
+        const auto source = number(parser, QStringLiteral("sport"));
+        const auto destination = number(parser, QStringLiteral("dport"));
+        if (!source || !destination)
+            return kBadInput;
+        if (*source > 0xFFFF || *destination > 0xFFFF) {
+            err() << tr("error: --sport and --dport are 0 to 65535") << "\n";
+            return kBadInput;
+        }
+        flow.sourcePort = static_cast<std::uint16_t>(*source);
+        flow.destinationPort = static_cast<std::uint16_t>(*destination);
+    }
+    const QString keyText = parser.value(QStringLiteral("key"));
+    std::vector<std::uint8_t> key;
+    if (keyText == QLatin1String("microsoft")) {
+        key = rss::microsoftKey();
+    } else if (keyText == QLatin1String("symmetric")) {
+        key = rss::symmetricKey();
+    } else if (const auto parsed = rss::parseKey(keyText)) {
+        key = *parsed;
+    } else {
+        err() << tr("error: --key: \"%1\" is neither microsoft, symmetric nor whole bytes of hex")
+                     .arg(keyText)
+              << "\n";
+        return kBadInput;
+    }
+    const std::vector<std::uint8_t> input = rss::hashInput(flow);
+    if (input.size() > rss::maxInputLength(key)) {
+        err() << tr("error: --key: %1 bytes hash inputs of up to %2 bytes, this one has %3")
+                     .arg(key.size())
+                     .arg(rss::maxInputLength(key))
+                     .arg(input.size())
+              << "\n";
+        return kBadInput;
+    }
+    const auto retaSize = number(parser, QStringLiteral("reta-size"));
+    const auto queues = number(parser, QStringLiteral("queues"));
+    if (!retaSize || !queues)
+        return kBadInput;
+    if (*retaSize < 1 || *retaSize > 4096 || *queues < 1 || *queues > 64) {
+        err() << tr("error: --reta-size is 1 to 4096 and --queues 1 to 64") << "\n";
+        return kBadInput;
+    }
+    const std::uint32_t hash = rss::hashBitSerial(key, input);
+    const std::size_t bucket = rss::retaBucket(hash, *retaSize);
+    const std::size_t queue = bucket % *queues; // the table filled round-robin
+    QString inputHex;
+    for (std::uint8_t byte : input)
+        inputHex += QStringLiteral("%1").arg(byte, 2, 16, QLatin1Char('0'));
+    const QString layout = flow.ipv6
+                               ? (sport ? QStringLiteral("ipv6-tcp-udp") : QStringLiteral("ipv6"))
+                               : (sport ? QStringLiteral("ipv4-tcp-udp") : QStringLiteral("ipv4"));
+    if (parser.isSet(QStringLiteral("json"))) {
+        printJson(
+            {{QStringLiteral("hash"), QStringLiteral("0x%1").arg(hash, 8, 16, QLatin1Char('0'))},
+             {QStringLiteral("input"), inputHex},
+             {QStringLiteral("layout"), layout},
+             {QStringLiteral("key_bytes"), static_cast<qint64>(key.size())},
+             {QStringLiteral("reta_size"), static_cast<qint64>(*retaSize)},
+             {QStringLiteral("bucket"), static_cast<qint64>(bucket)},
+             {QStringLiteral("queues"), static_cast<qint64>(*queues)},
+             {QStringLiteral("queue"), static_cast<qint64>(queue)}});
+        return kOk;
+    }
+    out() << tr("input (%1, %2 bytes): %3\n").arg(layout).arg(input.size()).arg(inputHex);
+    out() << tr("key: %1 (%2 bytes)\n").arg(keyText).arg(key.size());
+    out() << tr("hash: 0x%1\n").arg(hash, 8, 16, QLatin1Char('0'));
+    out() << tr("RETA bucket: %1 of %2 (the hash modulo the table's size)\n")
+                 .arg(bucket)
+                 .arg(*retaSize);
+    out() << tr("queue: %1 of %2 (the table filled round-robin)\n").arg(queue).arg(*queues);
+    return kOk;
+}
+
+int rssCommand(const QStringList &arguments)
+{
+    if (arguments.value(2) == QLatin1String("hash"))
+        return rssHash(arguments);
+    if (arguments.value(2) == QLatin1String("--help") ||
+        arguments.value(2) == QLatin1String("-h")) {
+        out() << tr("Usage: vmm-workbench rss hash --src IP --dst IP [--sport N --dport N] "
+                    "[--key microsoft|symmetric|HEX] [--reta-size N] [--queues N] [--json]\n");
+        return kOk;
+    }
+    err() << tr("error: rss needs a subcommand: hash") << "\n" << usage();
+    return kBadInput;
+}
+
 int listTechniques(const QStringList &arguments)
 {
     QCommandLineParser parser;
@@ -546,9 +707,9 @@ bool isCommand(const QStringList &arguments)
     static const QStringList commands{
         QStringLiteral("run"),        QStringLiteral("bench"),
         QStringLiteral("techniques"), QStringLiteral("paravirtualize"),
-        QStringLiteral("compare"),    QStringLiteral("help"),
-        QStringLiteral("--help"),     QStringLiteral("-h"),
-        QStringLiteral("--version"),
+        QStringLiteral("compare"),    QStringLiteral("rss"),
+        QStringLiteral("help"),       QStringLiteral("--help"),
+        QStringLiteral("-h"),         QStringLiteral("--version"),
     };
     return commands.contains(arguments.at(1));
 }
@@ -570,6 +731,8 @@ int runCommand(const QStringList &arguments)
             return paravirtualizeSnippet(arguments);
         if (command == QLatin1String("compare"))
             return compareSnippet(arguments);
+        if (command == QLatin1String("rss"))
+            return rssCommand(arguments);
         if (command == QLatin1String("bench"))
             return runBenchmarks(arguments);
         if (command == QLatin1String("techniques"))

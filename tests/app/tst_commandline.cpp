@@ -51,6 +51,9 @@ private slots:
     void comparePrintsJson();
     void comparePrintsReadableText();
     void compareTableAdamsAgesen();
+    void rssHashPrintsTheVerificationValue();
+    void rssHashBadInput_data();
+    void rssHashBadInput();
     void techniquesAreListed();
     void paravirtualizePrintsSourceThenDiff();
     void paravirtualizeDiffOnly();
@@ -258,6 +261,72 @@ void TestCommandLine::compareTableAdamsAgesen()
          QStringLiteral("--cost-preset"), QStringLiteral("pentium-pro")});
     QCOMPARE(badPreset.exitCode, 2);
     QVERIFY2(badPreset.err.contains("pentium-pro"), badPreset.err.constData());
+}
+
+void TestCommandLine::rssHashPrintsTheVerificationValue()
+{
+    // Microsoft's first IPv4 verification row, source first.
+    const Result result = workbench(
+        {QStringLiteral("rss"), QStringLiteral("hash"), QStringLiteral("--src"),
+         QStringLiteral("66.9.149.187"), QStringLiteral("--dst"), QStringLiteral("161.142.100.80"),
+         QStringLiteral("--sport"), QStringLiteral("2794"), QStringLiteral("--dport"),
+         QStringLiteral("1766"), QStringLiteral("--json")});
+    QCOMPARE(result.exitCode, 0);
+    const QJsonObject json = QJsonDocument::fromJson(result.out).object();
+    QCOMPARE(json[QStringLiteral("hash")].toString(), QStringLiteral("0x51ccc178"));
+    QCOMPARE(json[QStringLiteral("input")].toString(), QStringLiteral("420995bba18e64500aea06e6"));
+    QCOMPARE(json[QStringLiteral("bucket")].toInt(), 0x78);
+    QCOMPARE(json[QStringLiteral("queue")].toInt(), 0x78 % 4);
+    const Result text = workbench({QStringLiteral("rss"), QStringLiteral("hash"),
+                                   QStringLiteral("--src"), QStringLiteral("3ffe:2501:200:1fff::7"),
+                                   QStringLiteral("--dst"), QStringLiteral("3ffe:2501:200:3::1")});
+    QCOMPARE(text.exitCode, 0);
+    QVERIFY2(text.out.contains("hash: 0x2cc18cd5"), text.out.constData());
+}
+
+void TestCommandLine::rssHashBadInput_data()
+{
+    QTest::addColumn<QStringList>("options");
+    QTest::addColumn<QByteArray>("message");
+    const QStringList both{QStringLiteral("--src"), QStringLiteral("10.0.0.1"),
+                           QStringLiteral("--dst"), QStringLiteral("10.0.0.2")};
+    QTest::newRow("no source") << QStringList{QStringLiteral("--dst"), QStringLiteral("10.0.0.2")}
+                               << QByteArray("needs --src");
+    QTest::newRow("bad address") << QStringList{QStringLiteral("--src"),
+                                                QStringLiteral("10.0.0.256"),
+                                                QStringLiteral("--dst"), QStringLiteral("10.0.0.2")}
+                                 << QByteArray(
+                                        "--src: \"10.0.0.256\" is not an IPv4 or IPv6 address");
+    QTest::newRow("mixed families")
+        << QStringList{QStringLiteral("--src"), QStringLiteral("10.0.0.1"), QStringLiteral("--dst"),
+                       QStringLiteral("::1")}
+        << QByteArray("must both be IPv4 or both IPv6");
+    QTest::newRow("one port") << both + QStringList{QStringLiteral("--sport"), QStringLiteral("80")}
+                              << QByteArray("both --sport and --dport");
+    QTest::newRow("port too big") << both + QStringList{QStringLiteral("--sport"),
+                                                        QStringLiteral("80"),
+                                                        QStringLiteral("--dport"),
+                                                        QStringLiteral("70000")}
+                                  << QByteArray("0 to 65535");
+    QTest::newRow("bad key") << both + QStringList{QStringLiteral("--key"), QStringLiteral("abc")}
+                             << QByteArray("--key: \"abc\"");
+    QTest::newRow("short key") << both + QStringList{QStringLiteral("--key"),
+                                                     QStringLiteral("6d5a56da255b0ec2")}
+                               << QByteArray("hash inputs of up to 4 bytes");
+    QTest::newRow("no queues") << both +
+                                      QStringList{QStringLiteral("--queues"), QStringLiteral("0")}
+                               << QByteArray("--queues 1 to 64");
+}
+
+void TestCommandLine::rssHashBadInput()
+{
+    QFETCH(QStringList, options);
+    QFETCH(QByteArray, message);
+    const Result result =
+        workbench(QStringList{QStringLiteral("rss"), QStringLiteral("hash")} + options);
+    QCOMPARE(result.exitCode, 2);
+    QVERIFY2(result.err.contains(message), result.err.constData());
+    QVERIFY(result.out.isEmpty());
 }
 
 void TestCommandLine::techniquesAreListed()
