@@ -200,10 +200,23 @@ bool readSessionOptions(const QCommandLineParser &parser, SessionOptions &option
     return true;
 }
 
-// Assembles the snippet at `path`, printing its warnings; reports errors and returns nothing.
-std::optional<AssembledProgram> assembleSnippet(const Assembler &assembler, const QString &path)
+// Reads a snippet as `run` does; reports a file that cannot be read, naming it.
+std::optional<QString> readSnippet(const QString &path)
 {
-    AssemblerResult assembled = assembler.assembleFile(path);
+    QFile file(path);
+    if (!file.open(QIODevice::ReadOnly)) {
+        err() << tr("error: cannot read %1: %2").arg(path, file.errorString()) << "\n";
+        return std::nullopt;
+    }
+    return QString::fromUtf8(file.readAll());
+}
+
+// Assembles `source` (read from `path`), printing its warnings; reports its errors, naming the
+// file and line, and returns nothing.
+std::optional<AssembledProgram> assembleSnippet(const Assembler &assembler, const QString &source,
+                                                const QString &path)
+{
+    AssemblerResult assembled = assembler.assemble(source, path);
     if (!assembled.ok()) {
         for (const AssemblerDiagnostic &diagnostic : assembled.errors)
             err() << diagnostic.toString() << "\n";
@@ -234,8 +247,11 @@ int runSnippet(const QStringList &arguments)
     if (!readSessionOptions(parser, options))
         return kBadInput;
 
+    const auto source = readSnippet(*parsed.path);
+    if (!source)
+        return kBadInput;
     const Assembler assembler;
-    std::optional<AssembledProgram> program = assembleSnippet(assembler, *parsed.path);
+    std::optional<AssembledProgram> program = assembleSnippet(assembler, *source, *parsed.path);
     if (!program)
         return kBadInput;
     const CostPresets presets;
@@ -246,17 +262,6 @@ int runSnippet(const QStringList &arguments)
     else
         out() << reportText(session);
     return kOk;
-}
-
-// Reads a snippet as `run` does; reports a file that cannot be read, naming it.
-std::optional<QString> readSnippet(const QString &path)
-{
-    QFile file(path);
-    if (!file.open(QIODevice::ReadOnly)) {
-        err() << tr("error: cannot read %1: %2").arg(path, file.errorString()) << "\n";
-        return std::nullopt;
-    }
-    return QString::fromUtf8(file.readAll());
 }
 
 QJsonObject paravirtualizeJson(const QString &file, const ParavirtualizeResult &result,
@@ -446,16 +451,12 @@ int compareSnippet(const QStringList &arguments)
     if (!source)
         return kBadInput;
     const Assembler assembler;
-    AssemblerResult assembled = assembler.assemble(*source, path);
-    if (!assembled.ok()) {
-        for (const AssemblerDiagnostic &diagnostic : assembled.errors)
-            err() << diagnostic.toString() << "\n";
+    const std::optional<AssembledProgram> program = assembleSnippet(assembler, *source, path);
+    if (!program)
         return kBadInput;
-    }
     const CostPresets presets;
-    const Comparison comparison =
-        compareTechniques(*source, path, *assembled.program, options, assembler,
-                          TechniqueRegistry::builtIn(), presets);
+    const Comparison comparison = compareTechniques(*source, path, *program, options, assembler,
+                                                    TechniqueRegistry::builtIn(), presets);
     if (parser.isSet(QStringLiteral("json")))
         printJson(comparisonJson(comparison));
     else
