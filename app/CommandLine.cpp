@@ -4,7 +4,11 @@
 #include "bench/Bench.h"
 #include "machine/UnicornCpu.h"
 #include "pv/Paravirtualizer.h"
+#include "rss/Capture.h"
+#include "rss/Scenario.h"
+#include "rss/Simulation.h"
 #include "rss/Toeplitz.h"
+#include "rss/Traffic.h"
 #include "run/Compare.h"
 #include "run/Nanobenchmarks.h"
 #include "run/Report.h"
@@ -21,7 +25,9 @@
 #include <QJsonObject>
 #include <QSaveFile>
 #include <QTextStream>
+#include <algorithm>
 #include <exception>
+#include <numeric>
 #include <optional>
 
 namespace vmwb::app {
@@ -74,6 +80,8 @@ QString usage()
               "the workbench's\n"
               "  vmm-workbench rss hash --src IP --dst IP [--sport N --dport N]  the RSS "
               "(Toeplitz) hash of a flow\n"
+              "  vmm-workbench rss simulate [--scenario FILE.json] [--queues N] [--mode "
+              "single|rss|rps]  flows over cores\n"
               "  vmm-workbench bench [--json]          measure the engine on this machine\n"
               "  vmm-workbench techniques [--json]     list techniques and cost presets\n"
               "Run 'vmm-workbench COMMAND --help' for a command's options.\n"
@@ -608,17 +616,375 @@ int rssHash(const QStringList &arguments)
     return kOk;
 }
 
+// Reads --scenario (or the default demo) and applies the overrides on the command line.
+std::optional<rss::Scenario> readRssScenario(const QCommandLineParser &parser)
+{
+    rss::Scenario scenario;
+    try {
+        if (parser.isSet(QStringLiteral("scenario")))
+            scenario = rss::loadScenario(parser.value(QStringLiteral("scenario")));
+        if (parser.isSet(QStringLiteral("mode"))) {
+            const auto mode = rss::steeringModeFromName(parser.value(QStringLiteral("mode")));
+            if (!mode) {
+                err() << tr("error: --mode: \"%1\" is not single, rss or rps")
+                             .arg(parser.value(QStringLiteral("mode")))
+                      << "\n";
+                return std::nullopt;
+            }
+            scenario.mode = *mode;
+        }
+        for (const QString &option : {QStringLiteral("queues"), QStringLiteral("cores")}) {
+            if (!parser.isSet(option))
+                continue;
+            const auto value = number(parser, option);
+            if (!value)
+                return std::nullopt;
+            if (*value < 1 || *value > 64) {
+                err() << tr("error: --%1 is 1 to 64").arg(option) << "\n";
+                return std::nullopt;
+            }
+            if (option == QLatin1String("queues"))
+                scenario.nic.queues = static_cast<int>(*value);
+            else
+                scenario.cores.count = static_cast<int>(*value);
+            // A table or affinity written for other counts no longer fits: start from the
+            // defaults (round-robin, queue q on core q mod cores).
+            if (!scenario.nic.reta.empty() || !scenario.nic.queueCores.empty())
+                err() << tr("note: --%1 replaces the scenario's RETA and queue affinity with the "
+                            "defaults")
+                             .arg(option)
+                      << "\n";
+            scenario.nic.reta.clear();
+            scenario.nic.queueCores.clear();
+        }
+        if (parser.isSet(QStringLiteral("key"))) {
+            const QString text = parser.value(QStringLiteral("key"));
+            if (text == QLatin1String("microsoft")) {
+                scenario.nic.key = rss::microsoftKey();
+                scenario.nic.keyName = text;
+            } else if (text == QLatin1String("symmetric")) {
+                scenario.nic.key = rss::symmetricKey();
+                scenario.nic.keyName = text;
+            } else if (const auto key = rss::parseKey(text)) {
+                scenario.nic.key = *key;
+                scenario.nic.keyName = QStringLiteral("custom");
+            } else {
+                err() << tr("error: --key: \"%1\" is neither microsoft, symmetric nor whole bytes "
+                            "of hex")
+                             .arg(text)
+                      << "\n";
+                return std::nullopt;
+            }
+        }
+        if (parser.isSet(QStringLiteral("duration-ms"))) {
+            const auto value = number(parser, QStringLiteral("duration-ms"));
+            if (!value)
+                return std::nullopt;
+            if (*value < 1 || *value > 600'000) {
+                err() << tr("error: --duration-ms is 1 to 600000") << "\n";
+                return std::nullopt;
+            }
+            scenario.durationNs = *value * 1'000'000;
+            scenario.sampleNs = std::min(scenario.sampleNs, scenario.durationNs);
+        }
+        if (parser.isSet(QStringLiteral("seed"))) {
+            const auto value = number(parser, QStringLiteral("seed"));
+            if (!value)
+                return std::nullopt;
+            scenario.seed = *value;
+        }
+        rss::validateScenario(scenario, parser.value(QStringLiteral("scenario")));
+    } catch (const rss::ScenarioError &error) {
+        err() << tr("error: %1").arg(QString::fromStdString(error.what())) << "\n";
+        return std::nullopt;
+    }
+    return scenario;
+}
+
+void addRssScenarioOptions(QCommandLineParser &parser)
+{
+    parser.addOption({QStringLiteral("scenario"),
+                      tr("the scenario (JSON: NIC, cores, traffic); default: 1,000 Zipf flows "
+                         "at 4 Mpps over 8 queues and 8 cores"),
+                      QStringLiteral("FILE.json")});
+    parser.addOption(
+        {QStringLiteral("mode"), tr("single (one queue), rss or rps"), QStringLiteral("MODE")});
+    parser.addOption(
+        {QStringLiteral("queues"), tr("receive queues, 1 to 64"), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("cores"), tr("cores, 1 to 64"), QStringLiteral("N")});
+    parser.addOption({QStringLiteral("key"), tr("microsoft, symmetric or the key in hex"),
+                      QStringLiteral("KEY")});
+    parser.addOption(
+        {QStringLiteral("duration-ms"), tr("simulated time in milliseconds"), QStringLiteral("N")});
+    parser.addOption(
+        {QStringLiteral("seed"), tr("the traffic generator's seed"), QStringLiteral("N")});
+}
+
+// Sums the samples from..to (exclusive) of one core, for the text table's rows.
+std::uint64_t corePackets(const std::vector<rss::Sample> &samples, std::size_t from, std::size_t to,
+                          std::size_t core)
+{
+    std::uint64_t packets = 0;
+    for (std::size_t i = from; i < to; ++i)
+        packets += samples[i].cores[core].packets;
+    return packets;
+}
+
+QString simulationText(const rss::ReceiveSimulation &simulation, const QString &file)
+{
+    const rss::Scenario &scenario = simulation.scenario();
+    const rss::Totals totals = simulation.totals();
+    const std::vector<rss::Sample> &samples = simulation.samples();
+    const double seconds = static_cast<double>(simulation.now()) / 1e9;
+    QString text;
+    QTextStream s(&text);
+    s << tr("scenario: %1%2\n")
+             .arg(scenario.name, file.isEmpty() ? QString() : QStringLiteral(" (%1)").arg(file));
+    const QString modeText =
+        scenario.mode == rss::SteeringMode::Rss ? tr("RSS, %1 queues, RETA of %2 entries")
+                                                      .arg(simulation.queueCount())
+                                                      .arg(simulation.reta().size())
+        : scenario.mode == rss::SteeringMode::Rps
+            ? tr("RPS: one queue on core %1, software steering").arg(simulation.coreOfQueue(0))
+            : tr("a single queue on core %1").arg(simulation.coreOfQueue(0));
+    s << tr("mode: %1; %2 cores; %3 key\n")
+             .arg(modeText)
+             .arg(simulation.coreCount())
+             .arg(scenario.nic.keyName);
+    s << tr("simulated %1 ms: %2 packets offered (%3 Mpps), %4 processed, %5 dropped (%6 %)\n")
+             .arg(seconds * 1e3, 0, 'f', 1)
+             .arg(totals.offered)
+             .arg(seconds > 0 ? static_cast<double>(totals.offered) / seconds / 1e6 : 0.0, 0, 'f',
+                  2)
+             .arg(totals.processed)
+             .arg(totals.drops)
+             .arg(totals.offered ? 100.0 * static_cast<double>(totals.drops) /
+                                       static_cast<double>(totals.offered)
+                                 : 0.0,
+                  0, 'f', 1);
+    s << tr("interrupts: %1; IPIs: %2; imbalance (max/mean packets per core): %3\n\n")
+             .arg(totals.interrupts)
+             .arg(totals.ipis)
+             .arg(totals.imbalance, 0, 'f', 2);
+    s << tr("core     packets   share    load  interrupts     drops\n");
+    std::vector<std::uint64_t> interrupts(totals.corePackets.size(), 0);
+    std::vector<std::uint64_t> drops(totals.corePackets.size(), 0);
+    for (const rss::Sample &sample : samples) {
+        for (std::size_t c = 0; c < sample.cores.size(); ++c) {
+            interrupts[c] += sample.cores[c].interrupts + sample.cores[c].ipis;
+            drops[c] += sample.cores[c].drops;
+        }
+    }
+    for (std::size_t c = 0; c < totals.corePackets.size(); ++c) {
+        s << QStringLiteral("%1 %2 %3 %4 %5 %6\n")
+                 .arg(c, 4)
+                 .arg(totals.corePackets[c], 11)
+                 .arg(QStringLiteral("%1 %").arg(
+                          totals.processed ? 100.0 * static_cast<double>(totals.corePackets[c]) /
+                                                 static_cast<double>(totals.processed)
+                                           : 0.0,
+                          0, 'f', 1),
+                      7)
+                 .arg(QStringLiteral("%1 %").arg(
+                          seconds > 0
+                              ? 100.0 * static_cast<double>(totals.coreBusyNs[c]) / (seconds * 1e9)
+                              : 0.0,
+                          0, 'f', 0),
+                      7)
+                 .arg(interrupts[c], 11)
+                 .arg(drops[c], 9);
+    }
+    // The time series, in at most 25 rows (use --csv or --json for every sample).
+    const std::size_t rows = std::min<std::size_t>(samples.size(), 25);
+    if (rows == 0)
+        return text;
+    const std::size_t perRow = (samples.size() + rows - 1) / rows;
+    s << tr("\npackets per second per core, thousands (%1 ms per row; --csv for every sample)\n")
+             .arg(static_cast<double>(scenario.sampleNs * perRow) / 1e6, 0, 'g', 4);
+    s << QStringLiteral("%1").arg(tr("time ms"), 8);
+    for (int c = 0; c < simulation.coreCount(); ++c)
+        s << QStringLiteral("%1").arg(QStringLiteral("core %1").arg(c), 9);
+    s << QStringLiteral("%1%2\n").arg(tr("drops"), 9).arg(tr("imbalance"), 10);
+    for (std::size_t from = 0; from < samples.size(); from += perRow) {
+        const std::size_t to = std::min(samples.size(), from + perRow);
+        const double span =
+            static_cast<double>(samples[to - 1].timeNs - (from ? samples[from - 1].timeNs : 0)) /
+            1e9;
+        s << QStringLiteral("%1").arg(static_cast<double>(samples[to - 1].timeNs) / 1e6, 8, 'f', 1);
+        std::vector<std::uint64_t> packets;
+        std::uint64_t dropped = 0;
+        for (std::size_t c = 0; c < samples[from].cores.size(); ++c) {
+            packets.push_back(corePackets(samples, from, to, c));
+            s << QStringLiteral("%1").arg(static_cast<double>(packets.back()) / span / 1e3, 9, 'f',
+                                          0);
+            for (std::size_t i = from; i < to; ++i)
+                dropped += samples[i].cores[c].drops;
+        }
+        const std::uint64_t total =
+            std::accumulate(packets.begin(), packets.end(), std::uint64_t{0});
+        const double imbalance =
+            total ? static_cast<double>(*std::max_element(packets.begin(), packets.end())) *
+                        static_cast<double>(packets.size()) / static_cast<double>(total)
+                  : 0.0;
+        s << QStringLiteral("%1%2\n").arg(dropped, 9).arg(imbalance, 10, 'f', 2);
+    }
+    return text;
+}
+
+// rss simulate [--scenario FILE.json] [--queues N] [--mode single|rss|rps] [--json|--csv]
+int rssSimulate(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("Simulates a NIC with receive-side scaling and the cores behind it, packet by packet, "
+           "and prints the per-core time series."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("rss"), tr("the command"));
+    parser.addPositionalArgument(QStringLiteral("simulate"), tr("the subcommand"));
+    addRssScenarioOptions(parser);
+    parser.addOption({QStringLiteral("json"), tr("print one JSON object")});
+    parser.addOption(
+        {QStringLiteral("csv"), tr("print the time series as CSV, a row per sample and core")});
+    if (!parser.parse(arguments)) {
+        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
+        return kBadInput;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        out() << parser.helpText();
+        return kOk;
+    }
+    if (parser.positionalArguments().size() != 2) {
+        err() << tr("error: rss simulate takes its scenario with --scenario FILE.json") << "\n";
+        return kBadInput;
+    }
+    if (parser.isSet(QStringLiteral("json")) && parser.isSet(QStringLiteral("csv"))) {
+        err() << tr("error: give --json or --csv, not both") << "\n";
+        return kBadInput;
+    }
+    const auto scenario = readRssScenario(parser);
+    if (!scenario)
+        return kBadInput;
+    try {
+        rss::ReceiveSimulation simulation(*scenario);
+        simulation.run();
+        if (parser.isSet(QStringLiteral("json"))) {
+            printJson(rss::simulationJson(simulation));
+        } else if (parser.isSet(QStringLiteral("csv"))) {
+            out() << QString::fromUtf8(rss::samplesCsv(simulation));
+        } else {
+            out() << simulationText(simulation, parser.value(QStringLiteral("scenario")));
+        }
+    } catch (const rss::CaptureError &error) {
+        err() << tr("error: %1").arg(QString::fromStdString(error.what())) << "\n";
+        return kBadInput;
+    } catch (const rss::ScenarioError &error) {
+        err() << tr("error: %1").arg(QString::fromStdString(error.what())) << "\n";
+        return kBadInput;
+    }
+    return kOk;
+}
+
+// rss capture --out FILE.pcap: the scenario's traffic as a pcap file, to look at in a capture
+// viewer or to replay as a capture source.
+int rssCapture(const QStringList &arguments)
+{
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        tr("Writes the packets a scenario's traffic generator sends as a pcap capture "
+           "(Ethernet, IPv4 or IPv6, TCP or UDP headers)."));
+    parser.addHelpOption();
+    parser.addPositionalArgument(QStringLiteral("rss"), tr("the command"));
+    parser.addPositionalArgument(QStringLiteral("capture"), tr("the subcommand"));
+    addRssScenarioOptions(parser);
+    parser.addOption(
+        {QStringLiteral("out"), tr("the capture file to write"), QStringLiteral("FILE.pcap")});
+    parser.addOption({QStringLiteral("packets"), tr("how many packets (default: 10000)"),
+                      QStringLiteral("N"), QStringLiteral("10000")});
+    if (!parser.parse(arguments)) {
+        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
+        return kBadInput;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        out() << parser.helpText();
+        return kOk;
+    }
+    if (!parser.isSet(QStringLiteral("out"))) {
+        err() << tr("error: rss capture needs --out FILE.pcap") << "\n";
+        return kBadInput;
+    }
+    const auto count = number(parser, QStringLiteral("packets"));
+    if (!count)
+        return kBadInput;
+    if (*count < 1 || *count > 10'000'000) {
+        err() << tr("error: --packets is 1 to 10000000") << "\n";
+        return kBadInput;
+    }
+    const auto scenario = readRssScenario(parser);
+    if (!scenario)
+        return kBadInput;
+    try {
+        rss::TrafficGenerator traffic(*scenario);
+        std::vector<rss::CapturedPacket> packets;
+        rss::Arrival arrival;
+        while (packets.size() < *count && traffic.next(arrival) &&
+               arrival.timeNs < scenario->durationNs) {
+            rss::CapturedPacket packet;
+            packet.timeNs = arrival.timeNs;
+            const std::size_t source = static_cast<std::size_t>(arrival.source);
+            const rss::TrafficSpec &spec = scenario->traffic[source];
+            if (arrival.flow >= 0) {
+                packet.tuple = traffic.flows()[static_cast<std::size_t>(arrival.flow)].tuple;
+            } else {
+                // A SYN-flood packet: its tuple is only in the hash input.
+                packet.tuple.ipv6 = spec.ipv6;
+                const std::size_t bytes = spec.ipv6 ? 16 : 4;
+                std::copy_n(arrival.input, bytes, packet.tuple.source.begin());
+                std::copy_n(arrival.input + bytes, bytes, packet.tuple.destination.begin());
+                packet.tuple.sourcePort = static_cast<std::uint16_t>(arrival.input[2 * bytes] << 8 |
+                                                                     arrival.input[2 * bytes + 1]);
+                packet.tuple.destinationPort = static_cast<std::uint16_t>(
+                    arrival.input[2 * bytes + 2] << 8 | arrival.input[2 * bytes + 3]);
+                packet.tcpSyn = true;
+            }
+            packet.protocol = spec.kind == rss::TrafficKind::Capture ? std::uint8_t{6}
+                              : spec.udp                             ? std::uint8_t{17}
+                                                                     : std::uint8_t{6};
+            packet.wireLength = arrival.bytes;
+            packets.push_back(packet);
+        }
+        rss::writeCapture(parser.value(QStringLiteral("out")), packets);
+        out() << tr("wrote %1 packets of %2 flows (%3 ms) to %4\n")
+                     .arg(packets.size())
+                     .arg(traffic.flows().size())
+                     .arg(packets.empty() ? 0.0 : static_cast<double>(packets.back().timeNs) / 1e6,
+                          0, 'f', 2)
+                     .arg(parser.value(QStringLiteral("out")));
+    } catch (const rss::CaptureError &error) {
+        err() << tr("error: %1").arg(QString::fromStdString(error.what())) << "\n";
+        return kBadInput;
+    }
+    return kOk;
+}
+
 int rssCommand(const QStringList &arguments)
 {
     if (arguments.value(2) == QLatin1String("hash"))
         return rssHash(arguments);
+    if (arguments.value(2) == QLatin1String("simulate"))
+        return rssSimulate(arguments);
+    if (arguments.value(2) == QLatin1String("capture"))
+        return rssCapture(arguments);
     if (arguments.value(2) == QLatin1String("--help") ||
         arguments.value(2) == QLatin1String("-h")) {
         out() << tr("Usage: vmm-workbench rss hash --src IP --dst IP [--sport N --dport N] "
-                    "[--key microsoft|symmetric|HEX] [--reta-size N] [--queues N] [--json]\n");
+                    "[--key microsoft|symmetric|HEX] [--reta-size N] [--queues N] [--json]\n"
+                    "       vmm-workbench rss simulate [--scenario FILE.json] [--queues N] "
+                    "[--cores N] [--mode single|rss|rps] [--json|--csv]\n"
+                    "       vmm-workbench rss capture --out FILE.pcap [--scenario FILE.json] "
+                    "[--packets N]\n");
         return kOk;
     }
-    err() << tr("error: rss needs a subcommand: hash") << "\n" << usage();
+    err() << tr("error: rss needs a subcommand: hash, simulate or capture") << "\n" << usage();
     return kBadInput;
 }
 

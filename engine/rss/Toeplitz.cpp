@@ -60,6 +60,26 @@ std::uint32_t hashBitSerial(std::span<const std::uint8_t> key, std::span<const s
     return result;
 }
 
+std::vector<HashStep> hashSteps(std::span<const std::uint8_t> key, std::span<const std::uint8_t> input)
+{
+    if (input.size() > maxInputLength(key))
+        throw std::invalid_argument("the RSS key is too short for the input");
+    std::vector<HashStep> steps;
+    steps.reserve(input.size() * 8);
+    std::uint32_t result = 0;
+    for (std::size_t bit = 0; bit < input.size() * 8; ++bit) {
+        HashStep step;
+        step.bit = bit;
+        step.set = (input[bit / 8] >> (7 - bit % 8)) & 1U;
+        step.window = keyWindow(key, bit);
+        if (step.set)
+            result ^= step.window;
+        step.result = result;
+        steps.push_back(step);
+    }
+    return steps;
+}
+
 ToeplitzTable::ToeplitzTable(std::span<const std::uint8_t> key) : m_table(maxInputLength(key))
 {
     for (std::size_t position = 0; position < m_table.size(); ++position) {

@@ -33,6 +33,17 @@ std::uint32_t hashBitSerial(std::span<const std::uint8_t> key, std::span<const s
 // set input bit at that position XORs into the result.
 std::uint32_t keyWindow(std::span<const std::uint8_t> key, std::size_t offset);
 
+// One input bit of the bit-serial hash, for showing the hash step by step.
+struct HashStep
+{
+    std::size_t bit = 0;       // input bit index, 0 = the first byte's most significant bit
+    bool set = false;          // the input bit
+    std::uint32_t window = 0;  // the key's 32 bits starting at this bit
+    std::uint32_t result = 0;  // the hash after this bit (XORed with `window` when `set`)
+};
+// Every step of hashBitSerial; the last step's result is the hash.
+std::vector<HashStep> hashSteps(std::span<const std::uint8_t> key, std::span<const std::uint8_t> input);
+
 class ToeplitzTable
 {
 public:
