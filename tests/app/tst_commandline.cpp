@@ -35,6 +35,11 @@ QString demo()
     return QStringLiteral(VMWB_SOURCE_DIR "/exercises/demos/popf-if.asm");
 }
 
+QString rssScenario(const char *name)
+{
+    return QStringLiteral(VMWB_SOURCE_DIR "/exercises/rss/%1").arg(QLatin1String(name));
+}
+
 } // namespace
 
 class TestCommandLine : public QObject
@@ -54,6 +59,13 @@ private slots:
     void rssHashPrintsTheVerificationValue();
     void rssHashBadInput_data();
     void rssHashBadInput();
+    void rssSimulateElephantStaysOnOneCore_data();
+    void rssSimulateElephantStaysOnOneCore();
+    void rssSimulateTextAndCsv();
+    void rssSimulateBadInput_data();
+    void rssSimulateBadInput();
+    void rssSimulateBrokenScenarioNamesFileAndField();
+    void rssCaptureWritesWhatSimulateReplays();
     void techniquesAreListed();
     void paravirtualizePrintsSourceThenDiff();
     void paravirtualizeDiffOnly();
@@ -327,6 +339,130 @@ void TestCommandLine::rssHashBadInput()
     QCOMPARE(result.exitCode, 2);
     QVERIFY2(result.err.contains(message), result.err.constData());
     QVERIFY(result.out.isEmpty());
+}
+
+void TestCommandLine::rssSimulateElephantStaysOnOneCore_data()
+{
+    QTest::addColumn<QString>("queues");
+    for (const char *n : {"1", "4", "16", "64"})
+        QTest::newRow(n) << QString::fromLatin1(n);
+}
+
+void TestCommandLine::rssSimulateElephantStaysOnOneCore()
+{
+    // However many queues and cores, the elephant scenario's busiest flow (the elephant) has
+    // one core, and that core drops.
+    QFETCH(QString, queues);
+    const Result result =
+        workbench({QStringLiteral("rss"), QStringLiteral("simulate"), QStringLiteral("--scenario"),
+                   rssScenario("elephant.json"), QStringLiteral("--queues"), queues,
+                   QStringLiteral("--cores"), queues, QStringLiteral("--json")});
+    QCOMPARE(result.exitCode, 0);
+    const QJsonObject json = QJsonDocument::fromJson(result.out).object();
+    const QJsonArray flows = json[QStringLiteral("flows")].toArray();
+    QVERIFY(!flows.isEmpty());
+    // The busiest flow is the elephant; it has one core, which dropped packets.
+    const QJsonObject elephant = flows.first().toObject();
+    const int core = elephant[QStringLiteral("core")].toInt(-1);
+    QVERIFY(core >= 0 && core < queues.toInt());
+    QVERIFY(elephant[QStringLiteral("drops")].toInteger() > 0);
+    const QJsonObject scenario = json[QStringLiteral("scenario")].toObject();
+    QCOMPARE(scenario[QStringLiteral("nic")].toObject()[QStringLiteral("queues")].toInt(),
+             queues.toInt());
+    QCOMPARE(json[QStringLiteral("samples")].toArray().size(), 60);
+    QVERIFY(result.err.isEmpty());
+}
+
+void TestCommandLine::rssSimulateTextAndCsv()
+{
+    const Result text = workbench({QStringLiteral("rss"), QStringLiteral("simulate"),
+                                   QStringLiteral("--mode"), QStringLiteral("single"),
+                                   QStringLiteral("--duration-ms"), QStringLiteral("10")});
+    QCOMPARE(text.exitCode, 0);
+    QVERIFY2(text.out.contains("mode: a single queue on core 0"), text.out.constData());
+    QVERIFY(text.out.contains("imbalance (max/mean packets per core): 8.00"));
+    QVERIFY(text.out.contains("packets per second per core"));
+    const Result csv =
+        workbench({QStringLiteral("rss"), QStringLiteral("simulate"), QStringLiteral("--scenario"),
+                   rssScenario("rps.json"), QStringLiteral("--cores"), QStringLiteral("4"),
+                   QStringLiteral("--csv")});
+    QCOMPARE(csv.exitCode, 0);
+    const QList<QByteArray> lines = csv.out.trimmed().split('\n');
+    QCOMPARE(lines.size(), 1 + 60 * 4);
+    QVERIFY(lines.first().startsWith("time_ms,core,packets"));
+}
+
+void TestCommandLine::rssSimulateBadInput_data()
+{
+    QTest::addColumn<QStringList>("options");
+    QTest::addColumn<QByteArray>("message");
+    QTest::newRow("missing scenario")
+        << QStringList{QStringLiteral("--scenario"), QStringLiteral("no-such.json")}
+        << QByteArray("no-such.json: cannot read the scenario");
+    QTest::newRow("bad mode") << QStringList{QStringLiteral("--mode"), QStringLiteral("rfs")}
+                              << QByteArray("--mode: \"rfs\" is not single, rss or rps");
+    QTest::newRow("too many queues")
+        << QStringList{QStringLiteral("--queues"), QStringLiteral("65")}
+        << QByteArray("--queues is 1 to 64");
+    QTest::newRow("bad key") << QStringList{QStringLiteral("--key"), QStringLiteral("zz")}
+                             << QByteArray("--key: \"zz\"");
+    QTest::newRow("json and csv") << QStringList{QStringLiteral("--json"), QStringLiteral("--csv")}
+                                  << QByteArray("--json or --csv, not both");
+}
+
+void TestCommandLine::rssSimulateBadInput()
+{
+    QFETCH(QStringList, options);
+    QFETCH(QByteArray, message);
+    const Result result =
+        workbench(QStringList{QStringLiteral("rss"), QStringLiteral("simulate")} + options);
+    QCOMPARE(result.exitCode, 2);
+    QVERIFY2(result.err.contains(message), result.err.constData());
+    QVERIFY(result.out.isEmpty());
+}
+
+void TestCommandLine::rssSimulateBrokenScenarioNamesFileAndField()
+{
+    QTemporaryDir dir;
+    const QString path = dir.filePath(QStringLiteral("lab.json"));
+    QFile file(path);
+    QVERIFY(file.open(QIODevice::WriteOnly));
+    file.write(R"({"nic": {"queues": 4, "reta_size": 2, "reta": [0, 7]}})");
+    file.close();
+    const Result broken = workbench(
+        {QStringLiteral("rss"), QStringLiteral("simulate"), QStringLiteral("--scenario"), path});
+    QCOMPARE(broken.exitCode, 2);
+    QVERIFY2(broken.err.contains("lab.json: nic.reta[1]: queue 7 does not exist"),
+             broken.err.constData());
+}
+
+void TestCommandLine::rssCaptureWritesWhatSimulateReplays()
+{
+    QTemporaryDir dir;
+    const QString capture = dir.filePath(QStringLiteral("mice.pcap"));
+    const Result written =
+        workbench({QStringLiteral("rss"), QStringLiteral("capture"), QStringLiteral("--scenario"),
+                   rssScenario("many-mice.json"), QStringLiteral("--packets"),
+                   QStringLiteral("500"), QStringLiteral("--out"), capture});
+    QCOMPARE(written.exitCode, 0);
+    QVERIFY2(written.out.contains("wrote 500 packets"), written.out.constData());
+    QFile scenario(dir.filePath(QStringLiteral("replay.json")));
+    QVERIFY(scenario.open(QIODevice::WriteOnly));
+    scenario.write(
+        R"({"duration_ms": 5, "traffic": [{"kind": "capture", "file": "mice.pcap", "loop": false}]})");
+    scenario.close();
+    const Result replayed =
+        workbench({QStringLiteral("rss"), QStringLiteral("simulate"), QStringLiteral("--scenario"),
+                   scenario.fileName(), QStringLiteral("--json")});
+    QCOMPARE(replayed.exitCode, 0);
+    const QJsonObject totals =
+        QJsonDocument::fromJson(replayed.out).object()[QStringLiteral("totals")].toObject();
+    QCOMPARE(totals[QStringLiteral("offered")].toInt(), 500);
+    const Result missing =
+        workbench({QStringLiteral("rss"), QStringLiteral("capture"), QStringLiteral("--out"),
+                   dir.filePath(QStringLiteral("no/such/dir/x.pcap"))});
+    QCOMPARE(missing.exitCode, 2);
+    QVERIFY2(missing.err.contains("x.pcap"), missing.err.constData());
 }
 
 void TestCommandLine::techniquesAreListed()
