@@ -766,17 +766,19 @@ QString simulationText(const rss::ReceiveSimulation &simulation, const QString &
              .arg(totals.interrupts)
              .arg(totals.ipis)
              .arg(totals.imbalance, 0, 'f', 2);
-    s << tr("core     packets   share    load  interrupts     drops\n");
+    s << tr("core     packets   share    load  interrupts      IPIs     drops\n");
     std::vector<std::uint64_t> interrupts(totals.corePackets.size(), 0);
+    std::vector<std::uint64_t> ipis(totals.corePackets.size(), 0);
     std::vector<std::uint64_t> drops(totals.corePackets.size(), 0);
     for (const rss::Sample &sample : samples) {
         for (std::size_t c = 0; c < sample.cores.size(); ++c) {
-            interrupts[c] += sample.cores[c].interrupts + sample.cores[c].ipis;
+            interrupts[c] += sample.cores[c].interrupts;
+            ipis[c] += sample.cores[c].ipis;
             drops[c] += sample.cores[c].drops;
         }
     }
     for (std::size_t c = 0; c < totals.corePackets.size(); ++c) {
-        s << QStringLiteral("%1 %2 %3 %4 %5 %6\n")
+        s << QStringLiteral("%1 %2 %3 %4 %5 %6 %7\n")
                  .arg(c, 4)
                  .arg(totals.corePackets[c], 11)
                  .arg(QStringLiteral("%1 %").arg(
@@ -792,6 +794,7 @@ QString simulationText(const rss::ReceiveSimulation &simulation, const QString &
                           0, 'f', 0),
                       7)
                  .arg(interrupts[c], 11)
+                 .arg(ipis[c], 9)
                  .arg(drops[c], 9);
     }
     // The time series, in at most 25 rows (use --csv or --json for every sample).

@@ -97,10 +97,16 @@ struct ReceiveSimulation::State
     TrafficGenerator traffic;
     std::vector<int> reta;
     std::uint32_t retaMask = 0; // size - 1 for a power-of-two size, else 0
-    std::vector<Queue> queues; // hardware queues, then one backlog per core in RPS mode
+    std::vector<Queue> queues;  // hardware queues, then one backlog per core in RPS mode
     std::vector<Core> cores;
     int hardwareQueues = 1;
-    std::vector<FlowStats> flowStats;
+    // Per flow row: the hash (a flow's packets all hash alike, so it is computed once) and the
+    // counters, kept apart from the rows so that each packet touches a few bytes only;
+    // flowStats is brought up to date when read.
+    mutable std::vector<FlowStats> flowStats;
+    std::vector<std::uint32_t> flowHash;
+    std::vector<std::uint64_t> flowPackets;
+    std::vector<std::uint64_t> flowDrops;
     std::vector<int> floodRow; // source -> its SYN-flood row, or -1
     std::vector<std::uint64_t> bucketPackets;
     std::vector<Sample> samples;
@@ -144,6 +150,7 @@ struct ReceiveSimulation::State
         for (const Flow &flow : traffic.flows()) {
             FlowStats stats;
             stats.label = flow.label;
+            stats.source = flow.source;
             stats.tuple = flow.tuple;
             stats.hash = table.hash(std::span(flow.input.data(), flow.inputLength));
             flowStats.push_back(stats);
@@ -158,9 +165,14 @@ struct ReceiveSimulation::State
                                                             "SYN flood (a new source per packet)")
                               : sc.traffic[i].label;
             stats.manySources = true;
+            stats.source = static_cast<int>(i);
             floodRow[i] = static_cast<int>(flowStats.size());
             flowStats.push_back(stats);
         }
+        for (const FlowStats &f : flowStats)
+            flowHash.push_back(f.hash);
+        flowPackets.assign(flowStats.size(), 0);
+        flowDrops.assign(flowStats.size(), 0);
         placeFlows();
         endNs = sc.durationNs;
         hasNext = traffic.next(next);
@@ -218,7 +230,7 @@ struct ReceiveSimulation::State
     void drop(int core, const Packet &packet)
     {
         ++cores[ix(core)].current.drops;
-        ++flowStats[ix(packet.flow)].drops;
+        ++flowDrops[ix(packet.flow)];
     }
 
     // Hands a packet to a core's backlog at `time` (RPS), waking the core by IPI.
@@ -317,12 +329,14 @@ struct ReceiveSimulation::State
 
     void receive(const Arrival &arrival)
     {
-        const std::uint32_t hash = table.hash(std::span(arrival.input, arrival.inputLength));
-        Packet packet{hash, arrival.flow >= 0 ? arrival.flow
-                                              : floodRow[static_cast<std::size_t>(arrival.source)]};
+        // The NIC hashes every packet; for a known flow the result is always its flow's hash.
+        const std::uint32_t hash = arrival.flow >= 0
+                                       ? flowHash[ix(arrival.flow)]
+                                       : table.hash(std::span(arrival.input, arrival.inputLength));
+        Packet packet{hash, arrival.flow >= 0 ? arrival.flow : floodRow[ix(arrival.source)]};
         ++offered;
         ++offeredInSample;
-        ++flowStats[ix(packet.flow)].packets;
+        ++flowPackets[ix(packet.flow)];
         ++bucketPackets[bucketOf(hash)];
         const int q = queueOfHash(hash);
         Queue &queue = queues[ix(q)];
@@ -380,8 +394,7 @@ struct ReceiveSimulation::State
 
     void runUntil(std::uint64_t t)
     {
-        t = std::min(t, endNs);
-        while (now < t) {
+        while (now < std::min(t, endNs)) {
             const std::uint64_t boundary = std::min(sampleStart + scenario.sampleNs, endNs);
             const std::uint64_t limit = std::min(boundary, t);
             while (hasNext && next.timeNs < limit) {
@@ -437,6 +450,10 @@ const std::vector<Sample> &ReceiveSimulation::samples() const
 
 const std::vector<FlowStats> &ReceiveSimulation::flows() const
 {
+    for (std::size_t f = 0; f < m_state->flowStats.size(); ++f) {
+        m_state->flowStats[f].packets = m_state->flowPackets[f];
+        m_state->flowStats[f].drops = m_state->flowDrops[f];
+    }
     return m_state->flowStats;
 }
 
@@ -546,12 +563,23 @@ Rebalancing rebalanceReta(const std::vector<int> &reta,
         const auto cold =
             static_cast<int>(std::min_element(load.begin(), load.end()) - load.begin());
         const std::uint64_t gap = load[ix(hot)] - load[ix(cold)];
+        // The hot queue's heaviest bucket stays where it is: moving it would only shift the
+        // hot spot (whenever it could help, the queue's lighter buckets can too), and every
+        // move reorders the packets its flows have in flight.
+        int heaviest = -1;
+        for (std::size_t b = 0; b < reta.size(); ++b) {
+            if (result.reta[b] == hot &&
+                (heaviest < 0 || bucketLoad[b] > bucketLoad[static_cast<std::size_t>(heaviest)]))
+                heaviest = static_cast<int>(b);
+        }
         int best = -1;
         for (std::size_t b = 0; b < reta.size(); ++b) {
             // Moving bucket b helps only if it is lighter than the gap: then both queues end
             // up below the hot queue's load.
-            if (result.reta[b] == hot && bucketLoad[b] > 0 && bucketLoad[b] < gap &&
-                (best < 0 || bucketLoad[b] > bucketLoad[static_cast<std::size_t>(best)]))
+            if (result.reta[b] != hot || static_cast<int>(b) == heaviest || bucketLoad[b] == 0 ||
+                bucketLoad[b] >= gap)
+                continue;
+            if (best < 0 || bucketLoad[b] > bucketLoad[static_cast<std::size_t>(best)])
                 best = static_cast<int>(b);
         }
         if (best < 0)

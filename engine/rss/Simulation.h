@@ -60,6 +60,7 @@ struct Sample
 struct FlowStats
 {
     QString label;
+    int source = 0; // index into Scenario::traffic
     FlowTuple tuple;
     bool manySources = false; // the SYN flood's aggregate row: no single hash, bucket or core
     std::uint32_t hash = 0;
@@ -112,6 +113,7 @@ public:
 
     const std::vector<int> &reta() const;
     // Replaces the indirection table from now on (as a driver rewrites the NIC's RETA).
+    // Throws ScenarioError if its size differs or it names a queue that does not exist.
     void setReta(std::vector<int> reta);
     int queueCount() const; // hardware queues in use (1 in single and RPS modes)
     int coreCount() const;
@@ -128,9 +130,10 @@ private:
 
 // Rebalancing the indirection table as a driver or irqbalance-like daemon might: repeatedly
 // move the busiest bucket that helps from the most loaded queue to the least loaded one, as
-// long as that lowers the busier of the two. A bucket is never split: no queue can end up
-// lighter than the hottest bucket, so a bucket holding one elephant flow can be moved (away
-// from the mice that shared its queue) but its core stays the busiest.
+// long as that lowers the busier of the two. The hot queue's heaviest bucket stays (moving it
+// would shift the hot spot, and a move reorders its flows' packets in flight). A bucket is
+// never split: no queue ends up lighter than the hottest bucket, so an elephant's mice are
+// moved away from it, but its core stays the busiest.
 struct RetaMove
 {
     int bucket = 0;

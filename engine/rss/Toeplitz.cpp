@@ -60,7 +60,8 @@ std::uint32_t hashBitSerial(std::span<const std::uint8_t> key, std::span<const s
     return result;
 }
 
-std::vector<HashStep> hashSteps(std::span<const std::uint8_t> key, std::span<const std::uint8_t> input)
+std::vector<HashStep> hashSteps(std::span<const std::uint8_t> key,
+                                std::span<const std::uint8_t> input)
 {
     if (input.size() > maxInputLength(key))
         throw std::invalid_argument("the RSS key is too short for the input");

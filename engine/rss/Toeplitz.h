@@ -36,13 +36,14 @@ std::uint32_t keyWindow(std::span<const std::uint8_t> key, std::size_t offset);
 // One input bit of the bit-serial hash, for showing the hash step by step.
 struct HashStep
 {
-    std::size_t bit = 0;       // input bit index, 0 = the first byte's most significant bit
-    bool set = false;          // the input bit
-    std::uint32_t window = 0;  // the key's 32 bits starting at this bit
-    std::uint32_t result = 0;  // the hash after this bit (XORed with `window` when `set`)
+    std::size_t bit = 0;      // input bit index, 0 = the first byte's most significant bit
+    bool set = false;         // the input bit
+    std::uint32_t window = 0; // the key's 32 bits starting at this bit
+    std::uint32_t result = 0; // the hash after this bit (XORed with `window` when `set`)
 };
 // Every step of hashBitSerial; the last step's result is the hash.
-std::vector<HashStep> hashSteps(std::span<const std::uint8_t> key, std::span<const std::uint8_t> input);
+std::vector<HashStep> hashSteps(std::span<const std::uint8_t> key,
+                                std::span<const std::uint8_t> input);
 
 class ToeplitzTable
 {

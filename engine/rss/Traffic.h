@@ -30,7 +30,10 @@ struct Arrival
     std::uint64_t timeNs = 0;
     int flow = -1; // index into flows(), or -1 for a one-packet flow (SYN flood)
     int source = 0;
-    const std::uint8_t *input = nullptr; // hash input, valid until the next call to next()
+    // A one-packet flow's hash input, valid until the next call to next(); a known flow's is
+    // flows()[flow].input (not copied here: the generator touches as little memory per packet
+    // as it can).
+    const std::uint8_t *input = nullptr;
     std::uint8_t inputLength = 0;
     std::uint16_t bytes = 0;
 };

@@ -82,6 +82,7 @@ private slots:
     void exerciseScenariosLoadAndRun_data();
     void exerciseScenariosLoadAndRun();
     void outputFormats();
+    void packetLimitEndsTheRunWithItsSample();
 };
 
 void TestRssSimulation::singleElephantLandsOnOneCoreWhateverTheQueues_data()
@@ -301,14 +302,17 @@ void TestRssSimulation::rebalancingLowersImbalanceButCannotSplitAnElephant()
     QVERIFY(afterImbalance < before);
     QVERIFY(afterImbalance < 1.5);
 
-    // An elephant: rebalancing can move its bucket, or the mice that shared its queue, but the
-    // core the elephant ends up on is still the busiest and still drops.
+    // An elephant: rebalancing moves the mice that shared its queue away, but the elephant's
+    // bucket stays, and its core is still the busiest and still drops.
     Scenario e = scenarioWith(
         {source(TrafficKind::Uniform, 200, 1e6), source(TrafficKind::Elephant, 1, 2e6)});
     ReceiveSimulation elephant(e);
     elephant.runUntil(10 * kMs);
+    const int elephantBucket = elephant.flows().back().bucket;
     const Rebalancing moved = rebalanceReta(elephant.reta(), elephant.bucketPackets(), 8);
     QVERIFY(!moved.moves.empty());
+    for (const RetaMove &m : moved.moves)
+        QVERIFY(m.bucket != elephantBucket);
     elephant.setReta(moved.reta);
     elephant.run();
     const Sample &last = elephant.samples().back();
@@ -320,14 +324,13 @@ void TestRssSimulation::rebalancingLowersImbalanceButCannotSplitAnElephant()
 
 void TestRssSimulation::rebalanceRetaMovesOnlyWhatHelps()
 {
-    // Queue 0 has a hot bucket (100) and two warm ones (10 each); queue 1 is idle. The hot
-    // bucket moves to the idle queue (120/0 -> 20/100); then nothing helps, since no queue can
-    // carry less than the hottest bucket: a bucket is never split.
+    // Queue 0 has a hot bucket (100) and two warm ones (10 each); queue 1 is idle. The warm
+    // ones move (120/0 -> 110/10 -> 100/20); then nothing helps, since no queue can carry less
+    // than the hottest bucket: a bucket is never split, and the hot one stays put.
     const Rebalancing r = rebalanceReta({0, 0, 0, 1}, {100, 10, 10, 0}, 2);
-    QCOMPARE(r.moves.size(), std::size_t{1});
-    QCOMPARE(r.moves[0].bucket, 0);
+    QCOMPARE(r.moves.size(), std::size_t{2});
     QCOMPARE(r.moves[0].toQueue, 1);
-    QCOMPARE(r.reta, (std::vector<int>{1, 0, 0, 1}));
+    QCOMPARE(r.reta, (std::vector<int>{0, 1, 1, 1}));
     // Four warm buckets on one queue of two: two of them move.
     QCOMPARE(rebalanceReta({0, 0, 0, 0}, {10, 10, 10, 10}, 2).moves.size(), std::size_t{2});
     // Already even: nothing to do.
@@ -587,6 +590,23 @@ void TestRssSimulation::outputFormats()
                  .toInteger(),
              static_cast<qint64>(simulation.totals().offered));
     QCOMPARE(json.value(QStringLiteral("flows")).toArray().size(), 10);
+}
+
+void TestRssSimulation::packetLimitEndsTheRunWithItsSample()
+{
+    // 1 Mpps for up to a second, but only 5,500 packets: the run ends with the sixth
+    // millisecond's sample.
+    Scenario s = scenarioWith({source(TrafficKind::Uniform, 100, 1e6)});
+    s.durationNs = 1000 * kMs;
+    s.maxPackets = 5'500;
+    ReceiveSimulation simulation(s);
+    simulation.run();
+    QVERIFY(simulation.finished());
+    QCOMPARE(simulation.totals().offered, 5'500U);
+    QCOMPARE(simulation.samples().size(), std::size_t{6});
+    QCOMPARE(simulation.now(), 6 * kMs);
+    simulation.runUntil(2000 * kMs); // nothing more happens
+    QCOMPARE(simulation.samples().size(), std::size_t{6});
 }
 
 QTEST_GUILESS_MAIN(TestRssSimulation)
