@@ -15,6 +15,7 @@
 #include "monitor/VirtualCpuPane.h"
 #include "monitor/VmcsPane.h"
 #include "pv/Paravirtualizer.h"
+#include "rss/RssPane.h"
 
 #include <QAction>
 #include <QActionGroup>
@@ -113,6 +114,7 @@ void MainWindow::createPanes()
     m_translationCache = new TranslationCachePane(*m_controller, this);
     m_vmcs = new VmcsPane(*m_controller, this);
     m_compare = new ComparePane(*m_controller, this);
+    m_rss = new RssPane(*m_controller, this);
 
     connect(m_editor, &EditorPane::titleChanged, this, &MainWindow::updateTitle);
     connect(m_editor, &EditorPane::recentFilesChanged, this, &MainWindow::updateRecentFiles);
@@ -153,6 +155,7 @@ void MainWindow::arrangeDefaultLayout()
     tabifyDockWidget(m_stack, m_translationCache);
     tabifyDockWidget(m_translationCache, m_vmcs);
     tabifyDockWidget(m_vmcs, m_compare);
+    tabifyDockWidget(m_compare, m_rss);
     m_eventLog->raise();
     resizeDocks({m_editor, m_disassembly, m_flags}, {470, 380, 430}, Qt::Horizontal);
     resizeDocks({m_flags, m_virtualCpu}, {330, 260}, Qt::Vertical);
@@ -222,6 +225,14 @@ void MainWindow::createActions()
         tr("Run the snippet natively and under every technique: where each first differs from "
            "native execution, its traps, exits and modelled cycles (Ctrl+Shift+C)"));
     connect(m_compareAction, &QAction::triggered, this, &MainWindow::compareTechniques);
+
+    m_rssAction = new QAction(tr("&Receive-Side Scaling..."), this);
+    m_rssAction->setObjectName(QStringLiteral("rssAction"));
+    m_rssAction->setShortcut(QKeySequence(Qt::CTRL | Qt::SHIFT | Qt::Key_R));
+    m_rssAction->setToolTip(
+        tr("A NIC spreading flows over cores: the Toeplitz hash bit by bit, flows to queues to "
+           "cores, loads over time and the indirection table (Ctrl+Shift+R)"));
+    connect(m_rssAction, &QAction::triggered, this, &MainWindow::showReceiveSideScaling);
 }
 
 void MainWindow::createToolBar()
@@ -361,6 +372,9 @@ void MainWindow::createMenus()
     run->addAction(m_compareAction);
     run->setToolTipsVisible(true);
 
+    QMenu *simulate = menuBar()->addMenu(tr("&Simulate"));
+    simulate->addAction(m_rssAction);
+
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     for (QDockWidget *dock :
          {static_cast<QDockWidget *>(m_editor), static_cast<QDockWidget *>(m_disassembly),
@@ -368,7 +382,7 @@ void MainWindow::createMenus()
           static_cast<QDockWidget *>(m_virtualCpu), static_cast<QDockWidget *>(m_eventLog),
           static_cast<QDockWidget *>(m_console), static_cast<QDockWidget *>(m_stack),
           static_cast<QDockWidget *>(m_translationCache), static_cast<QDockWidget *>(m_vmcs),
-          static_cast<QDockWidget *>(m_compare)})
+          static_cast<QDockWidget *>(m_compare), static_cast<QDockWidget *>(m_rss)})
         m_viewMenu->addAction(dock->toggleViewAction());
     m_viewMenu->addSeparator();
     QMenu *theme = m_viewMenu->addMenu(tr("&Theme"));
@@ -499,6 +513,18 @@ void MainWindow::compareTechniques()
     if (!m_compare->isFloating() && m_compare->height() < height() * 2 / 5)
         resizeDocks({m_compare}, {height() / 2}, Qt::Vertical);
     m_compare->compare(m_editor->editor()->toPlainText(), m_editor->displayName());
+}
+
+void MainWindow::showReceiveSideScaling()
+{
+    m_rss->show();
+    m_rss->raise();
+    // The diagram, the plots and the hash need most of the window's height: the panes above
+    // give up what they can.
+    if (!m_rss->isFloating() && m_rss->height() < height() * 3 / 5) {
+        resizeDocks({m_flags, m_virtualCpu}, {1, 1}, Qt::Vertical);
+        resizeDocks({m_rss}, {height() * 17 / 20}, Qt::Vertical);
+    }
 }
 
 // The mark goes on the editor only while it holds the text that was compared.

@@ -19,6 +19,7 @@ class EventLogPane;
 class FlagsPane;
 class ParavirtualizeDialog;
 class RegistersPane;
+class RssPane;
 class StackPane;
 class TranslationCachePane;
 class VirtualCpuPane;
@@ -60,6 +61,9 @@ public:
     // pane (in the background; the pane says when it is done).
     void compareTechniques();
     ComparePane *comparePane() const { return m_compare; }
+    // Simulate > Receive-Side Scaling: brings the RSS pane to the front with room to read it.
+    void showReceiveSideScaling();
+    RssPane *rssPane() const { return m_rss; }
 
 protected:
     void closeEvent(QCloseEvent *event) override;
@@ -97,6 +101,7 @@ private:
     TranslationCachePane *m_translationCache = nullptr;
     VmcsPane *m_vmcs = nullptr;
     ComparePane *m_compare = nullptr;
+    RssPane *m_rss = nullptr;
     ParavirtualizeDialog *m_paravirtualize = nullptr;
 
     QAction *m_runAction = nullptr;
@@ -107,6 +112,7 @@ private:
     QAction *m_resetAction = nullptr;
     QAction *m_paravirtualizeAction = nullptr;
     QAction *m_compareAction = nullptr;
+    QAction *m_rssAction = nullptr;
     QMenu *m_recentMenu = nullptr;
     QMenu *m_viewMenu = nullptr;
     QComboBox *m_technique = nullptr;

@@ -5,6 +5,7 @@
 #include "compare/ComparePane.h"
 #include "controller/WorkbenchController.h"
 #include "editor/ParavirtualizeDialog.h"
+#include "rss/RssPane.h"
 
 #include <QApplication>
 #include <QCommandLineParser>
@@ -57,6 +58,18 @@ int takeScreenshot(const QStringList &arguments)
     parser.addOption({QStringLiteral("compare"),
                       QStringLiteral("compare the techniques on the snippet first (Run > Compare "
                                      "Techniques) and show the Compare pane")});
+    parser.addOption({QStringLiteral("rss-scenario"),
+                      QStringLiteral("load this scenario in the RSS pane (and show it)"),
+                      QStringLiteral("FILE.json")});
+    parser.addOption({QStringLiteral("rss-run-ms"),
+                      QStringLiteral("run the RSS pane's simulation to this time first"),
+                      QStringLiteral("N"), QStringLiteral("0")});
+    parser.addOption({QStringLiteral("rss-rebalance-ms"),
+                      QStringLiteral("press the RSS pane's Rebalance at this time (0: never)"),
+                      QStringLiteral("N"), QStringLiteral("0")});
+    parser.addOption({QStringLiteral("rss-page"),
+                      QStringLiteral("the RSS pane's page to show: steering or hash"),
+                      QStringLiteral("PAGE"), QStringLiteral("steering")});
     if (!parser.parse(arguments)) {
         err << "error: " << parser.errorText() << "\n";
         return kBadInput;
@@ -74,8 +87,15 @@ int takeScreenshot(const QStringList &arguments)
     const auto runTo = count("run-to");
     const auto runs = count("runs");
     const auto stepsBack = count("step-back");
-    if (!steps || !runTo || !runs || !stepsBack)
+    const auto rssRunMs = count("rss-run-ms");
+    const auto rssRebalanceMs = count("rss-rebalance-ms");
+    if (!steps || !runTo || !runs || !stepsBack || !rssRunMs || !rssRebalanceMs)
         return kBadInput;
+    const QString rssPage = parser.value(QStringLiteral("rss-page"));
+    if (rssPage != QLatin1String("steering") && rssPage != QLatin1String("hash")) {
+        err << "error: --rss-page expects steering or hash, not '" << rssPage << "'\n";
+        return kBadInput;
+    }
     const auto size = QRegularExpression(QStringLiteral("^(\\d+)x(\\d+)$"))
                           .match(parser.value(QStringLiteral("size")));
     if (!size.hasMatch()) {
@@ -178,7 +198,10 @@ int takeScreenshot(const QStringList &arguments)
         controller.waitForIdle();
         QApplication::processEvents();
     }
-    if (!paneName.isEmpty()) {
+    const QString rssScenario = parser.value(QStringLiteral("rss-scenario"));
+    const bool rss = paneName == QLatin1String("rss") || !rssScenario.isEmpty() || *rssRunMs > 0 ||
+                     *rssRebalanceMs > 0;
+    if (!paneName.isEmpty() && paneName != QLatin1String("rss")) {
         auto *pane = window.findChild<QDockWidget *>(paneName);
         if (pane == nullptr) {
             err << "error: --show-pane: no pane named '" << paneName << "'\n";
@@ -186,6 +209,24 @@ int takeScreenshot(const QStringList &arguments)
         }
         pane->show();
         pane->raise();
+    }
+    if (rss) {
+        RssPane *pane = window.rssPane();
+        window.showReceiveSideScaling();
+        QApplication::processEvents();
+        if (!rssScenario.isEmpty() && !pane->loadScenarioFile(rssScenario)) {
+            err << "error: --rss-scenario: " << pane->errorText() << "\n";
+            return kBadInput;
+        }
+        constexpr std::uint64_t kNsPerMs = 1'000'000;
+        if (*rssRebalanceMs > 0) {
+            pane->runTo(static_cast<std::uint64_t>(*rssRebalanceMs) * kNsPerMs);
+            pane->rebalance();
+        }
+        if (*rssRunMs > 0)
+            pane->runTo(static_cast<std::uint64_t>(*rssRunMs) * kNsPerMs);
+        pane->showPage(rssPage == QLatin1String("hash") ? RssPane::Page::Hash
+                                                        : RssPane::Page::Steering);
     }
     QWidget *shown = &window;
     if (parser.isSet(QStringLiteral("show-paravirtualize"))) {
