@@ -106,7 +106,7 @@ private slots:
     void badScenarioFileShowsTheErrorAndThePaneStillWorks_data();
     void badScenarioFileShowsTheErrorAndThePaneStillWorks();
     void scenarioFolderIsListed();
-    void exportWritesPngAndPdf();
+    void exportWritesPngSvgAndPdf();
     void captionSaysWhatTheNumbersShow_data();
     void captionSaysWhatTheNumbersShow();
 
@@ -571,7 +571,7 @@ void TestRssViews::scenarioFolderIsListed()
     QVERIFY(!RssPane::defaultScenarioFolders().isEmpty());
 }
 
-void TestRssViews::exportWritesPngAndPdf()
+void TestRssViews::exportWritesPngSvgAndPdf()
 {
     HostedRss hosted(m_controller);
     RssPane *pane = hosted.pane;
@@ -583,9 +583,11 @@ void TestRssViews::exportWritesPngAndPdf()
     QVERIFY(dir.isValid());
     const QString png = dir.filePath(QStringLiteral("chart.png"));
     const QString pdf = dir.filePath(QStringLiteral("chart.pdf"));
+    const QString svg = dir.filePath(QStringLiteral("chart.svg"));
     QString error;
     QVERIFY2(pane->exportChart(png, &error), qPrintable(error));
     QVERIFY2(pane->exportChart(pdf, &error), qPrintable(error));
+    QVERIFY2(pane->exportChart(svg, &error), qPrintable(error));
     QFile pngFile(png);
     QVERIFY(pngFile.open(QIODevice::ReadOnly));
     QVERIFY(pngFile.size() > 1000);
@@ -594,8 +596,15 @@ void TestRssViews::exportWritesPngAndPdf()
     QVERIFY(pdfFile.open(QIODevice::ReadOnly));
     QVERIFY(pdfFile.size() > 1000);
     QCOMPARE(pdfFile.read(4), QByteArray("%PDF"));
+    // The SVG is vector graphics: the plots' lines are paths, the labels text.
+    QFile svgFile(svg);
+    QVERIFY(svgFile.open(QIODevice::ReadOnly));
+    const QByteArray svgText = svgFile.readAll();
+    QVERIFY(svgText.contains("<svg"));
+    QVERIFY(svgText.contains("<path") || svgText.contains("<polyline"));
+    QVERIFY(svgText.contains("packets/s"));
     // Only the finished files: no temporary ones left behind.
-    QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 2);
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files).size(), 3);
     // A place that cannot be written says so.
     QVERIFY(!pane->exportChart(dir.filePath(QStringLiteral("no/such/folder/chart.png")), &error));
     QVERIFY(error.contains(QStringLiteral("chart.png")));

@@ -7,6 +7,7 @@
 #include <QLocale>
 #include <QPdfWriter>
 #include <QSaveFile>
+#include <QSvgGenerator>
 #include <QToolTip>
 #include <algorithm>
 #include <cmath>
@@ -434,6 +435,35 @@ bool ReceiveChart::exportPdf(const QString &path, QString *error)
         painter.setMode(QCPPainter::pmVectorized);
         painter.setMode(QCPPainter::pmNoCaching);
         painter.setWindow(0, 0, width(), height());
+        toPainter(&painter, width(), height());
+        painter.end();
+    }
+    if (!file.commit())
+        return fail(error, tr("Cannot write %1: %2").arg(path, file.errorString()));
+    return true;
+}
+
+bool ReceiveChart::exportSvg(const QString &path, QString *error)
+{
+    QSaveFile file(path);
+    if (!file.open(QIODevice::WriteOnly))
+        return fail(error, tr("Cannot write %1: %2").arg(path, file.errorString()));
+    {
+        // The chart drawn vectorized into an SVG document of its own size, for slides that
+        // scale it.
+        QSvgGenerator generator;
+        generator.setOutputDevice(&file);
+        generator.setSize(size());
+        generator.setViewBox(QRect(0, 0, width(), height()));
+        generator.setTitle(tr("Receive-side scaling over time"));
+        generator.setDescription(tr("Packets per second per core, drops and imbalance"));
+        QCPPainter painter;
+        if (!painter.begin(&generator)) {
+            file.cancelWriting();
+            return fail(error, tr("Cannot render the chart as SVG for %1").arg(path));
+        }
+        painter.setMode(QCPPainter::pmVectorized);
+        painter.setMode(QCPPainter::pmNoCaching);
         toPainter(&painter, width(), height());
         painter.end();
     }

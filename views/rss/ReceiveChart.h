@@ -4,7 +4,7 @@
 // core processes (one graph per core, in the core's colour), packets dropped per second, and
 // the imbalance (the busiest core's packets over the mean; 1 is perfectly even). Changes to
 // the indirection table are marked on all three with a vertical line, so the effect of a
-// rebalancing shows where it happened. Exports to PNG and PDF, each written atomically.
+// rebalancing shows where it happened. Exports to PNG, SVG and PDF, each written atomically.
 
 #include "common/Colors.h"
 #include "rss/Simulation.h"
@@ -40,6 +40,7 @@ public:
     // vectors) to a temporary file renamed into place. On failure `error` says why.
     bool exportPng(const QString &path, QString *error = nullptr);
     bool exportPdf(const QString &path, QString *error = nullptr);
+    bool exportSvg(const QString &path, QString *error = nullptr);
 
 protected:
     void changeEvent(QEvent *event) override;

@@ -361,13 +361,15 @@ QWidget *RssPane::createControls()
     auto *menu = new QMenu(m_exportButton);
     menu->addAction(tr("Chart as PNG..."), this,
                     [this] { exportWithDialog(QStringLiteral("png")); });
+    menu->addAction(tr("Chart as SVG..."), this,
+                    [this] { exportWithDialog(QStringLiteral("svg")); });
     menu->addAction(tr("Chart as PDF..."), this,
                     [this] { exportWithDialog(QStringLiteral("pdf")); });
     menu->addAction(tr("Whole Pane as PNG..."), this, &RssPane::exportPane);
     menu->addAction(tr("Samples as CSV..."), this, &RssPane::exportCsv);
     m_exportButton->setMenu(menu);
-    m_exportButton->setToolTip(tr("Save the chart for slides (PNG or PDF; SVG needs Qt SVG, "
-                                  "which this build lacks), the whole pane, or the numbers"));
+    m_exportButton->setToolTip(
+        tr("Save the chart for slides (PNG, SVG or PDF), the whole pane, or the numbers"));
     second->addWidget(m_exportButton);
 
     m_keyMessage = new QLabel(box);
@@ -1234,17 +1236,25 @@ bool RssPane::exportChart(const QString &path, QString *error)
 {
     if (path.endsWith(QLatin1String(".pdf"), Qt::CaseInsensitive))
         return m_chart->exportPdf(path, error);
+    if (path.endsWith(QLatin1String(".svg"), Qt::CaseInsensitive))
+        return m_chart->exportSvg(path, error);
     return m_chart->exportPng(path, error);
 }
 
 void RssPane::exportWithDialog(const QString &format)
 {
     const bool pdf = format == QLatin1String("pdf");
+    const bool svg = format == QLatin1String("svg");
     const QString folder = QStandardPaths::writableLocation(QStandardPaths::PicturesLocation);
-    QString path = QFileDialog::getSaveFileName(
-        this, pdf ? tr("Export Chart as PDF") : tr("Export Chart as PNG"),
-        QDir(folder).filePath(QStringLiteral("rss-chart.") + format),
-        pdf ? tr("PDF documents (*.pdf)") : tr("PNG images (*.png)"));
+    QString path =
+        QFileDialog::getSaveFileName(this,
+                                     pdf   ? tr("Export Chart as PDF")
+                                     : svg ? tr("Export Chart as SVG")
+                                           : tr("Export Chart as PNG"),
+                                     QDir(folder).filePath(QStringLiteral("rss-chart.") + format),
+                                     pdf   ? tr("PDF documents (*.pdf)")
+                                     : svg ? tr("SVG images (*.svg)")
+                                           : tr("PNG images (*.png)"));
     if (path.isEmpty())
         return;
     if (!path.endsWith(QLatin1Char('.') + format, Qt::CaseInsensitive))

@@ -98,7 +98,7 @@ public:
     };
     void showPage(Page page);
 
-    // Writes the chart to `path` (PNG or PDF by its suffix), atomically.
+    // Writes the chart to `path` (PNG, SVG or PDF by its suffix), atomically.
     bool exportChart(const QString &path, QString *error = nullptr);
 
     HashWalkthrough *walkthrough() const { return m_walkthrough; }
