@@ -95,7 +95,7 @@ LoadView::Geometry LoadView::geometry() const
     const double numberWidth = metrics.horizontalAdvance(QStringLiteral("99.9k IPI/s"));
     g.coreTextLines = g.coreSlot >= numberWidth ? (m_rps ? 3 : 2) : 1;
     // Numbers only as far as they leave the bars a few lines of height.
-    while (g.coreTextLines > 1 && g.cores.height() - line * (1 + g.coreTextLines) < 3 * line)
+    while (g.coreTextLines > 1 && g.cores.height() - line * (1 + g.coreTextLines) < 1.5 * line)
         --g.coreTextLines;
     return g;
 }
@@ -166,7 +166,14 @@ void LoadView::paintEvent(QPaintEvent *)
             painter.drawText(QRectF(x + g.coreSlot / 2 - w / 2, y, w, line), Qt::AlignCenter,
                              number);
         }
-        if (g.coreTextLines >= 2) {
+        if (g.coreTextLines == 2 && m_rps && core.ipisPerSecond > core.interruptsPerSecond) {
+            // Room for one number only: under RPS a target core is woken by IPIs, not by the
+            // NIC, so that is the number that says something.
+            y += line;
+            painter.setPen(m_colors.dimText);
+            painter.drawText(slot.translated(0, y), Qt::AlignCenter,
+                             tr("%1 IPI/s").arg(compactNumber(core.ipisPerSecond)));
+        } else if (g.coreTextLines >= 2) {
             y += line;
             painter.setPen(m_colors.dimText);
             painter.drawText(slot.translated(0, y), Qt::AlignCenter,
