@@ -108,6 +108,21 @@ void printJson(const QJsonObject &object)
     out().flush();
 }
 
+// Parses a command's options. Returns the exit code to return at once (an error reported with
+// the usage, or the help printed), or nothing when the command goes on.
+std::optional<int> parseOptions(QCommandLineParser &parser, const QStringList &arguments)
+{
+    if (!parser.parse(arguments)) {
+        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
+        return kBadInput;
+    }
+    if (parser.isSet(QStringLiteral("help"))) {
+        out() << parser.helpText();
+        return kOk;
+    }
+    return std::nullopt;
+}
+
 // The snippet file of `command FILE.asm [options]`, or the exit code to return at once (help
 // printed, or an error reported with the usage).
 struct ParsedSnippetCommand
@@ -119,14 +134,8 @@ struct ParsedSnippetCommand
 ParsedSnippetCommand parseSnippetCommand(QCommandLineParser &parser, const QStringList &arguments,
                                          const QString &command)
 {
-    if (!parser.parse(arguments)) {
-        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
-        return {std::nullopt, kBadInput};
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        out() << parser.helpText();
-        return {std::nullopt, kOk};
-    }
+    if (const auto done = parseOptions(parser, arguments))
+        return {std::nullopt, *done};
     const QStringList positional = parser.positionalArguments();
     if (positional.size() != 2) {
         err() << tr("error: %1 needs exactly one snippet file").arg(command) << "\n" << usage();
@@ -393,14 +402,8 @@ int compareTable(const QStringList &arguments)
                       tr("the cost model (default: %1)").arg(CostPresets::defaultId()),
                       QStringLiteral("NAME"), CostPresets::defaultId()});
     parser.addOption({QStringLiteral("json"), tr("print one JSON object")});
-    if (!parser.parse(arguments)) {
-        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
-        return kBadInput;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        out() << parser.helpText();
-        return kOk;
-    }
+    if (const auto done = parseOptions(parser, arguments))
+        return *done;
     if (parser.value(QStringLiteral("table")) != QLatin1String("adams-agesen")) {
         err() << tr("error: unknown table \"%1\"; the one published table is adams-agesen")
                      .arg(parser.value(QStringLiteral("table")))
@@ -501,14 +504,8 @@ int rssHash(const QStringList &arguments)
                       tr("receive queues, the table filled round-robin (default: 4)"),
                       QStringLiteral("N"), QStringLiteral("4")});
     parser.addOption({QStringLiteral("json"), tr("print one JSON object")});
-    if (!parser.parse(arguments)) {
-        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
-        return kBadInput;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        out() << parser.helpText();
-        return kOk;
-    }
+    if (const auto done = parseOptions(parser, arguments))
+        return *done;
     if (parser.positionalArguments().size() != 2) {
         err() << tr("error: rss hash takes no file or other argument") << "\n";
         return kBadInput;
@@ -555,19 +552,15 @@ int rssHash(const QStringList &arguments)
         flow.destinationPort = static_cast<std::uint16_t>(*destination);
     }
     const QString keyText = parser.value(QStringLiteral("key"));
-    std::vector<std::uint8_t> key;
-    if (keyText == QLatin1String("microsoft")) {
-        key = rss::microsoftKey();
-    } else if (keyText == QLatin1String("symmetric")) {
-        key = rss::symmetricKey();
-    } else if (const auto parsed = rss::parseKey(keyText)) {
-        key = *parsed;
-    } else {
-        err() << tr("error: --key: \"%1\" is neither microsoft, symmetric nor whole bytes of hex")
+    const auto namedKey = rss::keyFromText(keyText);
+    if (!namedKey) {
+        err() << tr("error: --key: \"%1\" is neither microsoft, symmetric, symmetric-52 nor "
+                    "whole bytes of hex")
                      .arg(keyText)
               << "\n";
         return kBadInput;
     }
+    const std::vector<std::uint8_t> &key = namedKey->bytes;
     const std::vector<std::uint8_t> input = rss::hashInput(flow);
     if (input.size() > rss::maxInputLength(key)) {
         err() << tr("error: --key: %1 bytes hash inputs of up to %2 bytes, this one has %3")
@@ -659,22 +652,16 @@ std::optional<rss::Scenario> readRssScenario(const QCommandLineParser &parser)
         }
         if (parser.isSet(QStringLiteral("key"))) {
             const QString text = parser.value(QStringLiteral("key"));
-            if (text == QLatin1String("microsoft")) {
-                scenario.nic.key = rss::microsoftKey();
-                scenario.nic.keyName = text;
-            } else if (text == QLatin1String("symmetric")) {
-                scenario.nic.key = rss::symmetricKey();
-                scenario.nic.keyName = text;
-            } else if (const auto key = rss::parseKey(text)) {
-                scenario.nic.key = *key;
-                scenario.nic.keyName = QStringLiteral("custom");
-            } else {
-                err() << tr("error: --key: \"%1\" is neither microsoft, symmetric nor whole bytes "
-                            "of hex")
+            const auto key = rss::keyFromText(text);
+            if (!key) {
+                err() << tr("error: --key: \"%1\" is neither microsoft, symmetric, symmetric-52 "
+                            "nor whole bytes of hex")
                              .arg(text)
                       << "\n";
                 return std::nullopt;
             }
+            scenario.nic.key = key->bytes;
+            scenario.nic.keyName = key->name;
         }
         if (parser.isSet(QStringLiteral("duration-ms"))) {
             const auto value = number(parser, QStringLiteral("duration-ms"));
@@ -848,14 +835,8 @@ int rssSimulate(const QStringList &arguments)
     parser.addOption({QStringLiteral("json"), tr("print one JSON object")});
     parser.addOption(
         {QStringLiteral("csv"), tr("print the time series as CSV, a row per sample and core")});
-    if (!parser.parse(arguments)) {
-        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
-        return kBadInput;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        out() << parser.helpText();
-        return kOk;
-    }
+    if (const auto done = parseOptions(parser, arguments))
+        return *done;
     if (parser.positionalArguments().size() != 2) {
         err() << tr("error: rss simulate takes its scenario with --scenario FILE.json") << "\n";
         return kBadInput;
@@ -903,14 +884,8 @@ int rssCapture(const QStringList &arguments)
         {QStringLiteral("out"), tr("the capture file to write"), QStringLiteral("FILE.pcap")});
     parser.addOption({QStringLiteral("packets"), tr("how many packets (default: 10000)"),
                       QStringLiteral("N"), QStringLiteral("10000")});
-    if (!parser.parse(arguments)) {
-        err() << tr("error: %1").arg(parser.errorText()) << "\n" << usage();
-        return kBadInput;
-    }
-    if (parser.isSet(QStringLiteral("help"))) {
-        out() << parser.helpText();
-        return kOk;
-    }
+    if (const auto done = parseOptions(parser, arguments))
+        return *done;
     if (!parser.isSet(QStringLiteral("out"))) {
         err() << tr("error: rss capture needs --out FILE.pcap") << "\n";
         return kBadInput;

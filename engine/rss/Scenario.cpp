@@ -159,29 +159,6 @@ std::optional<TrafficKind> trafficKindFromName(const QString &name)
     return std::nullopt;
 }
 
-std::vector<std::uint8_t> keyFromText(const QString &text, QString &name, const QString &file,
-                                      const QString &field)
-{
-    if (text == QLatin1String("microsoft")) {
-        name = text;
-        return microsoftKey();
-    }
-    if (text == QLatin1String("symmetric")) {
-        name = text;
-        return symmetricKey(40);
-    }
-    if (text == QLatin1String("symmetric-52")) {
-        name = text;
-        return symmetricKey(52);
-    }
-    const auto key = parseKey(text);
-    if (!key)
-        fail(file, field,
-             tr("must be \"microsoft\", \"symmetric\", \"symmetric-52\" or the key in hex"));
-    name = QStringLiteral("custom");
-    return *key;
-}
-
 QString keyText(const NicConfig &nic)
 {
     if (nic.keyName == QLatin1String("microsoft") && nic.key == microsoftKey())
@@ -279,8 +256,13 @@ Scenario parseScenario(const QByteArray &json, const QString &fileName)
         n.ringSize =
             static_cast<int>(nic.integer(QStringLiteral("ring_size"), n.ringSize, 1, 65536));
         if (nic.has(QStringLiteral("key"))) {
-            n.key = keyFromText(nic.string(QStringLiteral("key"), {}), n.keyName, fileName,
-                                nic.name(QStringLiteral("key")));
+            const auto key = keyFromText(nic.string(QStringLiteral("key"), {}));
+            if (!key)
+                fail(
+                    fileName, nic.name(QStringLiteral("key")),
+                    tr("must be \"microsoft\", \"symmetric\", \"symmetric-52\" or the key in hex"));
+            n.key = key->bytes;
+            n.keyName = key->name;
         }
         n.moderationNs = static_cast<std::uint64_t>(
             nic.number(QStringLiteral("interrupt_moderation_us"),

@@ -140,4 +140,17 @@ std::optional<std::vector<std::uint8_t>> parseKey(const QString &text)
     return key;
 }
 
+std::optional<NamedKey> keyFromText(const QString &text)
+{
+    if (text == QLatin1String("microsoft"))
+        return NamedKey{text, microsoftKey()};
+    if (text == QLatin1String("symmetric"))
+        return NamedKey{text, symmetricKey(40)};
+    if (text == QLatin1String("symmetric-52"))
+        return NamedKey{text, symmetricKey(52)};
+    if (auto key = parseKey(text))
+        return NamedKey{QStringLiteral("custom"), std::move(*key)};
+    return std::nullopt;
+}
+
 } // namespace vmwb::rss

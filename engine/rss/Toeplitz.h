@@ -89,6 +89,15 @@ std::optional<ParsedAddress> parseAddress(const QString &text);
 // not whole bytes of hex.
 std::optional<std::vector<std::uint8_t>> parseKey(const QString &text);
 
+// A key by its name: "microsoft", "symmetric" (40 bytes), "symmetric-52", or whole bytes of
+// hex (named "custom"). Nothing if the text is none of these.
+struct NamedKey
+{
+    QString name;
+    std::vector<std::uint8_t> bytes;
+};
+std::optional<NamedKey> keyFromText(const QString &text);
+
 // The indirection table's bucket of a hash: its low bits, as NICs index a RETA of a power-of-two
 // size (hash mod size in general).
 inline std::size_t retaBucket(std::uint32_t hash, std::size_t retaSize)

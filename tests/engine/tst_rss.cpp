@@ -54,6 +54,7 @@ private slots:
     void microsoftKeyIsNotSymmetric();
     void linuxLengthKeys();
     void retaBucketIsTheHashModuloTheTableSize();
+    void keysByName();
     void badInput();
 };
 
@@ -179,6 +180,20 @@ void TestRss::retaBucketIsTheHashModuloTheTableSize()
     QCOMPARE(retaBucket(0x51ccc178U, 128), std::size_t{0x51ccc178U & 127});
     QCOMPARE(retaBucket(0xFFFFFFFFU, 100), std::size_t{0xFFFFFFFFU % 100});
     QCOMPARE(retaBucket(12345, 0), std::size_t{0});
+}
+
+void TestRss::keysByName()
+{
+    QCOMPARE(keyFromText(QStringLiteral("microsoft"))->bytes, microsoftKey());
+    QCOMPARE(keyFromText(QStringLiteral("symmetric"))->bytes, symmetricKey(40));
+    const auto longKey = keyFromText(QStringLiteral("symmetric-52"));
+    QCOMPARE(longKey->bytes.size(), std::size_t{52});
+    QCOMPARE(longKey->name, QStringLiteral("symmetric-52"));
+    const auto custom = keyFromText(QStringLiteral("0x6d5a:56da"));
+    QCOMPARE(custom->name, QStringLiteral("custom"));
+    QCOMPARE(custom->bytes, (std::vector<std::uint8_t>{0x6d, 0x5a, 0x56, 0xda}));
+    QVERIFY(!keyFromText(QStringLiteral("Microsoft")));
+    QVERIFY(!keyFromText(QStringLiteral("6d5")));
 }
 
 void TestRss::badInput()
