@@ -11,6 +11,7 @@
 #include <QToolTip>
 #include <algorithm>
 #include <cmath>
+#include <functional>
 #include <limits>
 
 namespace vmwb {
@@ -397,27 +398,53 @@ void ReceiveChart::changeEvent(QEvent *event)
     }
 }
 
-bool ReceiveChart::exportPng(const QString &path, QString *error)
+namespace {
+
+// Writes `path` through a QSaveFile, so a failed export leaves the old file (or none) rather
+// than half a new one. `write` renders into the file and says whether it could.
+bool saveAtomically(const QString &path, const char *format, QString *error,
+                    const std::function<bool(QIODevice &)> &write)
 {
     QSaveFile file(path);
     if (!file.open(QIODevice::WriteOnly))
-        return fail(error, tr("Cannot write %1: %2").arg(path, file.errorString()));
-    const QPixmap pixmap = toPixmap(width(), height(), 2.0);
-    if (pixmap.isNull() || !pixmap.save(&file, "PNG")) {
+        return fail(error, ReceiveChart::tr("Cannot write %1: %2").arg(path, file.errorString()));
+    if (!write(file)) {
         file.cancelWriting();
-        return fail(error, tr("Cannot render the chart as PNG for %1").arg(path));
+        return fail(error, ReceiveChart::tr("Cannot render the chart as %1 for %2")
+                               .arg(QLatin1String(format), path));
     }
     if (!file.commit())
-        return fail(error, tr("Cannot write %1: %2").arg(path, file.errorString()));
+        return fail(error, ReceiveChart::tr("Cannot write %1: %2").arg(path, file.errorString()));
     return true;
+}
+
+// Draws the chart as vectors (no cached pixmaps) onto a PDF or SVG device, in the chart's own
+// coordinates.
+bool drawVectorized(QCustomPlot &chart, QPaintDevice &device)
+{
+    QCPPainter painter;
+    if (!painter.begin(&device))
+        return false;
+    painter.setMode(QCPPainter::pmVectorized);
+    painter.setMode(QCPPainter::pmNoCaching);
+    painter.setWindow(0, 0, chart.width(), chart.height());
+    chart.toPainter(&painter, chart.width(), chart.height());
+    return painter.end();
+}
+
+} // namespace
+
+bool ReceiveChart::exportPng(const QString &path, QString *error)
+{
+    return saveAtomically(path, "PNG", error, [this](QIODevice &file) {
+        const QPixmap pixmap = toPixmap(width(), height(), 2.0);
+        return !pixmap.isNull() && pixmap.save(&file, "PNG");
+    });
 }
 
 bool ReceiveChart::exportPdf(const QString &path, QString *error)
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return fail(error, tr("Cannot write %1: %2").arg(path, file.errorString()));
-    {
+    return saveAtomically(path, "PDF", error, [this](QIODevice &file) {
         // As QCustomPlot::savePdf does, but onto our own device so the write is atomic: a
         // page the chart's size in points, the chart drawn into it at screen resolution.
         QPdfWriter writer(&file);
@@ -427,49 +454,22 @@ bool ReceiveChart::exportPdf(const QString &path, QString *error)
         writer.setPageLayout(QPageLayout(QPageSize(QSizeF(width(), height()), QPageSize::Point,
                                                    QString(), QPageSize::ExactMatch),
                                          QPageLayout::Portrait, QMarginsF(0, 0, 0, 0)));
-        QCPPainter painter;
-        if (!painter.begin(&writer)) {
-            file.cancelWriting();
-            return fail(error, tr("Cannot render the chart as PDF for %1").arg(path));
-        }
-        painter.setMode(QCPPainter::pmVectorized);
-        painter.setMode(QCPPainter::pmNoCaching);
-        painter.setWindow(0, 0, width(), height());
-        toPainter(&painter, width(), height());
-        painter.end();
-    }
-    if (!file.commit())
-        return fail(error, tr("Cannot write %1: %2").arg(path, file.errorString()));
-    return true;
+        return drawVectorized(*this, writer);
+    });
 }
 
 bool ReceiveChart::exportSvg(const QString &path, QString *error)
 {
-    QSaveFile file(path);
-    if (!file.open(QIODevice::WriteOnly))
-        return fail(error, tr("Cannot write %1: %2").arg(path, file.errorString()));
-    {
-        // The chart drawn vectorized into an SVG document of its own size, for slides that
-        // scale it.
+    return saveAtomically(path, "SVG", error, [this](QIODevice &file) {
+        // An SVG document of the chart's own size, for slides that scale it.
         QSvgGenerator generator;
         generator.setOutputDevice(&file);
         generator.setSize(size());
         generator.setViewBox(QRect(0, 0, width(), height()));
         generator.setTitle(tr("Receive-side scaling over time"));
         generator.setDescription(tr("Packets per second per core, drops and imbalance"));
-        QCPPainter painter;
-        if (!painter.begin(&generator)) {
-            file.cancelWriting();
-            return fail(error, tr("Cannot render the chart as SVG for %1").arg(path));
-        }
-        painter.setMode(QCPPainter::pmVectorized);
-        painter.setMode(QCPPainter::pmNoCaching);
-        toPainter(&painter, width(), height());
-        painter.end();
-    }
-    if (!file.commit())
-        return fail(error, tr("Cannot write %1: %2").arg(path, file.errorString()));
-    return true;
+        return drawVectorized(*this, generator);
+    });
 }
 
 } // namespace vmwb
